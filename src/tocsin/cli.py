@@ -1,0 +1,68 @@
+"""The ``tocsin`` command.
+
+Each area of Tocsin owns its sub-command in ``<area>/cli.py``; this module only
+joins them and turns bad input into the exit codes of the contract:
+0 success, 1 a finding the user asked to be told about, 2 bad input or usage.
+Heavy libraries are imported inside commands so that ``tocsin --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tocsin import __version__
+from tocsin.errors import InputError
+
+app = typer.Typer(
+    name="tocsin",
+    help="Tocsin: national assessment of risk and resilience to atrocity crimes, "
+    "and early warning.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tocsin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    pass
+
+
+# --- sub-commands: one line per area -------------------------------------------
+from tocsin.framework.cli import app as framework_app  # noqa: E402
+
+app.add_typer(framework_app, name="framework")
+# (areas add their `app.add_typer(...)` lines here)
+
+
+def report_problems(exc: InputError) -> None:
+    for problem in exc.problems:
+        print(f"error: {problem}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code instead of exiting (tests call this)."""
+    try:
+        app(args=argv, prog_name="tocsin", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
+    except InputError as exc:
+        report_problems(exc)
+        return 2
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())

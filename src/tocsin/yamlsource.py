@@ -1,0 +1,121 @@
+"""Read YAML keeping the line of every value, so errors can name it.
+
+PyYAML's composer gives each node a start mark; we build plain Python data
+from the node tree ourselves and keep a map from the path of each value
+(a tuple of keys and list indexes) to its 1-based line. Duplicate keys, which
+PyYAML would silently let the last one win, are reported as problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tocsin.errors import InputError, Problem, UnreadableError
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass
+class YamlDocument:
+    file: str
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line(self, path: Sequence[Any]) -> int | None:
+        """Line of ``path``, or of its nearest ancestor that exists in the file."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+    def problem(self, path: Sequence[Any], message: str) -> Problem:
+        return Problem(self.file, message, self.line(path), format_path(path))
+
+
+def format_path(path: Sequence[Any]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[Problem]) -> Any:
+    doc.lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(doc.file, "keys must be plain text",
+                                        key_node.start_mark.line + 1, format_path(path)))
+                continue
+            key = _scalar(key_node)
+            if key in result:
+                problems.append(
+                    Problem(doc.file, f"duplicate key {key!r}", key_node.start_mark.line + 1,
+                            format_path(path))
+                )
+            result[key] = _construct(value_node, path + (key,), doc, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, path + (i,), doc, problems) for i, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def parse_yaml(text: str, file: str) -> YamlDocument:
+    """Parse YAML text; raise ``UnreadableError`` naming the line if it is not YAML."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or str(exc)
+        raise UnreadableError(Problem(file, f"not valid YAML: {reason}", line)) from exc
+    except yaml.YAMLError as exc:
+        raise UnreadableError(Problem(file, f"not valid YAML: {exc}")) from exc
+    doc = YamlDocument(file=file, data=None)
+    if node is None:
+        return doc
+    problems: list[Problem] = []
+    doc.data = _construct(node, (), doc, problems)
+    if problems:
+        raise InputError(problems)
+    return doc
+
+
+def read_yaml(path: Path | str) -> YamlDocument:
+    """Read a YAML file as UTF-8; raise ``UnreadableError`` for any reason it cannot be read."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UnreadableError.single(path, "file not found") from exc
+    except IsADirectoryError as exc:
+        raise UnreadableError.single(path, "is a directory, expected a YAML file") from exc
+    except OSError as exc:
+        raise UnreadableError.single(path, f"cannot be read: {exc.strerror}") from exc
+    if b"\x00" in raw[:8192]:
+        raise UnreadableError.single(path, "is a binary file, expected YAML text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UnreadableError.single(path, "is not UTF-8 text", line) from exc
+    return parse_yaml(text, str(path))
