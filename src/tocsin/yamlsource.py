@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from tocsin.errors import InputError, Problem, UnreadableError
 
@@ -119,3 +120,26 @@ def read_yaml(path: Path | str) -> YamlDocument:
         line = raw[: exc.start].count(b"\n") + 1
         raise UnreadableError.single(path, "is not UTF-8 text", line) from exc
     return parse_yaml(text, str(path))
+
+
+def pydantic_problems(doc: YamlDocument, exc: ValidationError) -> list[Problem]:
+    """Turn a Pydantic validation error on ``doc.data`` into problems naming file and line."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "missing":
+            msg = f"required field '{loc[-1]}' is missing"
+            where = loc[:-1]
+        elif kind == "extra_forbidden":
+            msg = f"unknown field '{loc[-1]}'"
+            where = loc
+        else:
+            got = err.get("input")
+            shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
+            msg = f"{err['msg'].replace('Input should be', 'expected')}; got {shown}"
+            if kind == "string_pattern_mismatch":
+                msg = f"expected an identifier matching {err['ctx']['pattern']}; got {shown}"
+            where = loc
+        problems.append(Problem(doc.file, msg, doc.line(where), format_path(loc)))
+    return problems

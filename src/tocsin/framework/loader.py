@@ -25,7 +25,7 @@ from tocsin.framework.models import (
     RiskFactor,
 )
 from tocsin.home import resolve_home
-from tocsin.yamlsource import YamlDocument, format_path, read_yaml
+from tocsin.yamlsource import YamlDocument, format_path, pydantic_problems, read_yaml
 
 SHIPPED_DIR = Path(__file__).parent / "data"
 
@@ -108,28 +108,6 @@ def _read_cached(path: Path, _mtime: float) -> YamlDocument:
 # --- validation ---------------------------------------------------------------------
 
 
-def _pydantic_problems(doc: YamlDocument, exc: ValidationError) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        kind = err["type"]
-        if kind == "missing":
-            msg = f"required field '{loc[-1]}' is missing"
-            where = loc[:-1]
-        elif kind == "extra_forbidden":
-            msg = f"unknown field '{loc[-1]}'"
-            where = loc
-        else:
-            got = err.get("input")
-            shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
-            msg = f"{err['msg'].replace('Input should be', 'expected')}; got {shown}"
-            if kind == "string_pattern_mismatch":
-                msg = f"expected an identifier matching {err['ctx']['pattern']}; got {shown}"
-            where = loc
-        problems.append(Problem(doc.file, msg, doc.line(where), format_path(loc)))
-    return problems
-
-
 def _require_mapping(doc: YamlDocument) -> dict[str, Any]:
     if not isinstance(doc.data, dict):
         found = "an empty file" if doc.data is None else type(doc.data).__name__
@@ -167,7 +145,7 @@ class _Loader:
         try:
             return model.model_validate(doc.data)
         except ValidationError as exc:
-            raise InputError(_pydantic_problems(doc, exc)) from None
+            raise InputError(pydantic_problems(doc, exc)) from None
 
     # A plain document, with its includes merged in.
     def _load_document(self, doc: YamlDocument, stack: tuple[str, ...]) -> Framework:
