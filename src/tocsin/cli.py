@@ -14,6 +14,7 @@ import typer
 
 from tocsin import __version__
 from tocsin.errors import InputError
+from tocsin.home import HomeOption
 
 app = typer.Typer(
     name="tocsin",
@@ -44,6 +45,22 @@ from tocsin.framework.cli import app as framework_app  # noqa: E402
 
 app.add_typer(framework_app, name="framework")
 # (areas add their `app.add_typer(...)` lines here)
+from tocsin.web.cli import register as register_web  # noqa: E402
+
+register_web(app)
+
+
+@app.command()
+def demo(
+    home: HomeOption = None,
+    host: str = typer.Option("127.0.0.1", help="address the site listens on"),
+    port: int = typer.Option(8000, help="port the site listens on"),
+    serve: bool = typer.Option(True, help="start the site at the end"),
+) -> None:
+    """Tour Tocsin on the real data bundled with it."""
+    from tocsin.demo import run_demo
+
+    run_demo(home, host, port, serve)
 
 
 def report_problems(exc: InputError) -> None:
