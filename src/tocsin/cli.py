@@ -45,6 +45,9 @@ from tocsin.framework.cli import app as framework_app  # noqa: E402
 
 app.add_typer(framework_app, name="framework")
 # (areas add their `app.add_typer(...)` lines here)
+from tocsin.assessment.cli import app as assess_app  # noqa: E402
+
+app.add_typer(assess_app, name="assess")
 from tocsin.web.cli import register as register_web  # noqa: E402
 
 register_web(app)

@@ -1,0 +1,319 @@
+"""Read, check and write assessment files (YAML).
+
+Reading reports *every* problem at once, each with the file, the line and what
+was expected: an assessment is filled in by several people and one run should
+tell them all that is wrong. Checks against the framework (ids exist, versions
+match) happen here because the models alone do not know the framework.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from tocsin.assessment.model import (
+    Assessment,
+    Assessor,
+    IndicatorRating,
+    MeasureRating,
+    Period,
+    TriggerObservation,
+)
+from tocsin.errors import InputError, Problem
+from tocsin.framework import Framework, load_framework
+from tocsin.yamlsource import YamlDocument, parse_yaml, pydantic_problems, read_yaml
+
+TOP_FIELDS = "country, framework, framework_version, period, date, status, assessors"
+
+
+def load_assessment(path: Path | str, home: Path | str | None = None) -> Assessment:
+    """Read an assessment file and check it against its framework."""
+    return _from_document(read_yaml(path), home)
+
+
+def parse_assessment(text: str, file: str, home: Path | str | None = None) -> Assessment:
+    """Parse assessment YAML text (``file`` names it in error messages)."""
+    return _from_document(parse_yaml(text, file), home)
+
+
+def load_with_framework(path: Path | str, home: Path | str | None = None
+                        ) -> tuple[Assessment, Framework]:
+    """The assessment and the framework it was checked against."""
+    a = load_assessment(path, home)
+    return a, load_framework(a.framework, home)
+
+
+def _from_document(doc: YamlDocument, home) -> Assessment:
+    if not isinstance(doc.data, dict):
+        found = "an empty file" if doc.data is None else f"a {type(doc.data).__name__}"
+        raise InputError(Problem(doc.file, f"expected an assessment (a mapping with "
+                                           f"{TOP_FIELDS}); found {found}", doc.line(())))
+    problems = _key_problems(doc)
+    if problems:
+        raise InputError(problems)
+    try:
+        assessment = Assessment.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(doc, exc)) from None
+    fw = _framework(assessment, doc, home)
+    problems = check(assessment, fw, doc)
+    if problems:
+        raise InputError(problems)
+    return assessment
+
+
+def _key_problems(doc: YamlDocument) -> list[Problem]:
+    """Ids written without quotes: YAML reads ``1.10`` as the number 1.1, losing the id."""
+    problems = []
+    assessors = doc.data.get("assessors")
+    if not isinstance(assessors, list):
+        return problems
+    for n, assessor in enumerate(assessors):
+        if not isinstance(assessor, dict):
+            continue
+        for section in ("indicators", "measures", "triggers"):
+            items = assessor.get(section)
+            if not isinstance(items, dict):
+                continue
+            for key in items:
+                if not isinstance(key, str):
+                    path = ("assessors", n, section, key)
+                    problems.append(doc.problem(path, f"{section[:-1]} id {key!r} must be "
+                                                f"quoted, e.g. '{key}': YAML reads unquoted "
+                                                "numbers as numbers (1.10 becomes 1.1)"))
+    return problems
+
+
+def _framework(a: Assessment, doc: YamlDocument, home) -> Framework:
+    try:
+        fw = load_framework(a.framework, home)
+    except InputError as exc:
+        raise InputError(doc.problem(("framework",), exc.problems[0].message)) from None
+    if fw.version != a.framework_version:
+        raise InputError(doc.problem(("framework_version",), f"framework {fw.id} is version "
+                                     f"{fw.version!r} here, but the assessment was made with "
+                                     f"version {a.framework_version!r}; expected "
+                                     f"framework_version: {fw.version!r}"))
+    return fw
+
+
+def check(a: Assessment, fw: Framework, doc: YamlDocument | None = None) -> list[Problem]:
+    """Every reference to the framework that does not resolve, and every duplicate id."""
+    doc = doc or YamlDocument(file="<assessment>", data=None)
+    problems: list[Problem] = []
+    indicators = fw.indicators
+    measures = {m.id for m in fw.resilience_measures}
+    triggers = {t.id for t in fw.triggers}
+    known = {"indicator": indicators, "measure": measures, "trigger": triggers}
+
+    def unknown(kind: str, item_id: str, path: tuple) -> None:
+        some = ", ".join(sorted(known[kind], key=_natural)[:6])
+        problems.append(doc.problem(path, f"unknown {kind} id {item_id!r}: expected one of "
+                                    f"the {len(known[kind])} {kind} ids of {fw.id} "
+                                    f"{fw.version} ({some}, ...)"))
+
+    if a.period.start > a.period.end:
+        problems.append(doc.problem(("period",), f"period starts {a.period.start} after it "
+                                    f"ends {a.period.end}; expected start <= end"))
+    seen: dict[str, int] = {}
+    for n, assessor in enumerate(a.assessors):
+        if assessor.id in seen:
+            first = seen[assessor.id]
+            problems.append(doc.problem(("assessors", n, "id"), f"duplicate assessor "
+                                        f"{assessor.id!r}: already used by assessors[{first}]; "
+                                        "expected a unique id per assessor"))
+        else:
+            seen[assessor.id] = n
+        for section, kind, ids in (("indicators", "indicator", indicators),
+                                   ("measures", "measure", measures),
+                                   ("triggers", "trigger", triggers)):
+            for item_id in getattr(assessor, section):
+                if item_id not in ids:
+                    unknown(kind, item_id, ("assessors", n, section, item_id))
+
+    scenario_ids: set[str] = set()
+    watch_ids: set[str] = set()
+    for s, scenario in enumerate(a.scenarios):
+        base = ("scenarios", s)
+        if scenario.id in scenario_ids:
+            problems.append(doc.problem(base + ("id",), f"duplicate scenario id {scenario.id!r}"))
+        scenario_ids.add(scenario.id)
+        problems += _ref_problems(doc, base, scenario, indicators, triggers, unknown)
+        for w, watch in enumerate(scenario.watch_points):
+            wbase = base + ("watch_points", w)
+            if watch.id in watch_ids:
+                problems.append(doc.problem(wbase + ("id",), f"duplicate watch point id "
+                                            f"{watch.id!r}"))
+            watch_ids.add(watch.id)
+            problems += _ref_problems(doc, wbase, watch, indicators, triggers, unknown)
+    return problems
+
+
+def _ref_problems(doc, base, item, indicators, triggers, unknown) -> list[Problem]:
+    for k, ref in enumerate(item.indicators):
+        if ref not in indicators:
+            unknown("indicator", ref, base + ("indicators", k))
+    for k, ref in enumerate(item.triggers):
+        if ref not in triggers:
+            unknown("trigger", ref, base + ("triggers", k))
+    return []
+
+
+def _natural(item_id: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in item_id.split(".")) + (item_id,)
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def to_data(a: Assessment) -> dict[str, Any]:
+    """Plain data in file order; empty optional fields are left out to keep files short."""
+    return _clean(a.model_dump(mode="python"))
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if item is None or (isinstance(item, list) and not item and key != "assessors"):
+                continue
+            if key == "sensitive" and item is False:
+                continue
+            out[key] = _clean(item)
+        return out
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_assessment(a: Assessment, header: str | None = None) -> str:
+    """The assessment as YAML; ``load(dump(a)) == a``."""
+    text = yaml.dump(to_data(a), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
+    if header:
+        text = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines()) + text
+    return text
+
+
+def write_text_atomic(path: Path | str, data: str | bytes) -> None:
+    """Write to a temporary file next to ``path`` and rename: never a half-written file."""
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# --- the template ---------------------------------------------------------------------
+
+
+def new_assessment(
+    framework: Framework,
+    country: str,
+    *,
+    subnational: str | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
+    date: dt.date | None = None,
+    assessors: list[Assessor] | None = None,
+) -> Assessment:
+    """A blank assessment: every indicator, measure and trigger listed, all unrated.
+
+    Without ``assessors`` the template has two placeholders, one government and one
+    civil society, because the report asks for civil society in the review.
+    """
+    today = date or dt.date.today()
+    if period is None:
+        period = (dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31))
+    if assessors is None:
+        assessors = [
+            Assessor(id="gov-1", name="Name of government assessor", affiliation="government"),
+            Assessor(id="cso-1", name="Name of civil-society assessor",
+                     affiliation="civil-society"),
+        ]
+    filled = [
+        assessor.model_copy(update={
+            "indicators": {i: assessor.indicators.get(i, IndicatorRating())
+                           for i in framework.indicators},
+            "measures": {m.id: assessor.measures.get(m.id, MeasureRating())
+                         for m in framework.resilience_measures},
+            "triggers": {t.id: assessor.triggers.get(t.id, TriggerObservation())
+                         for t in framework.triggers},
+        })
+        for assessor in assessors
+    ]
+    return Assessment(
+        country=country, subnational=subnational, framework=framework.id,
+        framework_version=framework.version, period=Period(start=period[0], end=period[1]),
+        date=today, status="draft", assessors=filled,
+    )
+
+
+def dump_template(a: Assessment, fw: Framework) -> str:
+    """The template as YAML, with each indicator's text as a comment beside its id."""
+    header = (
+        f"Tocsin national assessment of risk and resilience: {a.country}, "
+        f"{fw.title} ({fw.id} {fw.version}).\n"
+        "Fill in per assessor: level 0 absent, 1 present, 2 significant, 3 severe, or unknown;\n"
+        "confidence low|medium|high; trend worsening|stable|improving; evidence: list of\n"
+        "{text, url, date, event_id, document_hash, sensitive}. Measures: status\n"
+        "absent|partial|in-place, effectiveness none|low|medium|high. Triggers: observed\n"
+        "true|false. See docs/assessment-format.md."
+    )
+    text = dump_assessment(a, header=header)
+    notes = {"indicators": {i: ind.text for i, ind in fw.indicators.items()},
+             "measures": {m.id: m.name for m in fw.resilience_measures},
+             "triggers": {t.id: t.name for t in fw.triggers}}
+    # One line per item, its text as a comment: a 124-indicator template stays readable.
+    lines: list[str] = []
+    section = None
+    rows = text.splitlines()
+    k = 0
+    while k < len(rows):
+        line = rows[k]
+        stripped = line.strip()
+        if line.startswith("  ") and not line.startswith("   ") and stripped.endswith(":"):
+            section = stripped[:-1] if stripped[:-1] in notes else None
+        if section and line.startswith("    ") and not line.startswith("     "):
+            key_text = stripped.split(":", 1)[0]
+            fields = []
+            k += 1
+            while k < len(rows) and rows[k].startswith("      "):
+                fields.append(rows[k].strip())
+                k += 1
+            if stripped.endswith("{}"):
+                fields = ["observed: null"] if section == "triggers" else []
+            note = notes[section].get(key_text.strip("'\""), "")
+            if len(note) > 70:
+                note = note[:67].rstrip() + "..."
+            lines.append(f"    {key_text}: {{{', '.join(fields)}}}" + (f"  # {note}" if note
+                                                                        else ""))
+            continue
+        lines.append(line)
+        k += 1
+    return "\n".join(lines) + "\n"
