@@ -45,6 +45,9 @@ from tocsin.framework.cli import app as framework_app  # noqa: E402
 
 app.add_typer(framework_app, name="framework")
 # (areas add their `app.add_typer(...)` lines here)
+from tocsin.events.cli import app as events_app  # noqa: E402
+
+app.add_typer(events_app, name="events")
 from tocsin.assessment.cli import app as assess_app  # noqa: E402
 
 app.add_typer(assess_app, name="assess")

@@ -1,0 +1,169 @@
+"""Opening an input file: compression, encoding, and the file-level checks.
+
+Every file-level problem (missing, empty, header only, truncated archive,
+wrong encoding, binary garbage) becomes an InputError naming the file, so the
+command exits 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import io
+import shutil
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from tocsin.errors import InputError
+
+HEAD_BYTES = 256 * 1024
+
+
+@dataclass
+class InputFile:
+    path: Path  # as given by the user
+    sha256: str
+    size: int
+    compression: str  # "none" | "gzip" | "zip"
+    readable: Path  # what readers open: the file itself, or a zip member extracted
+    head: str  # the first bytes, decoded, for recognising the format
+    encoding: str = "utf-8"  # "utf-8" or "cp1252" (ACLED's legacy exports)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def error(self, message: str, line: int | None = None) -> InputError:
+        return InputError.single(self.path, message, line)
+
+    def open_binary(self):
+        if self.compression == "gzip":
+            return gzip.open(self.readable, "rb")
+        return open(self.readable, "rb")
+
+    def open_text(self):
+        return io.TextIOWrapper(self.open_binary(), encoding=self.encoding, newline="")
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(4 * 1024 * 1024):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def open_input(path: Path | str, workdir: Path) -> InputFile:
+    """Check `path` and prepare it for reading; zip members are extracted to `workdir`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError.single(path, "file not found")
+    if path.is_dir():
+        raise InputError.single(path, "is a directory, expected an event file")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError.single(path, "is empty (0 bytes), expected an event file")
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    compression = "none"
+    readable = path
+    if magic[:2] == b"\x1f\x8b":
+        compression = "gzip"
+        _check_gzip(path)
+    elif magic == b"PK\x03\x04":
+        compression = "zip"
+        readable = _extract_zip(path, workdir)
+    info = InputFile(path, sha256(path), size, compression, readable, "")
+    with info.open_binary() as f:
+        try:
+            raw = f.read(HEAD_BYTES)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise info.error(f"is a damaged or truncated gzip file ({exc})") from exc
+    if not raw.strip():
+        raise info.error("has no data (only blank lines after decompression)"
+                         if compression != "none" else "has no data (only blank lines)")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or raw[:200].count(b"\x00") > 20:
+        raise info.error("is UTF-16 text; save it as UTF-8 (or as ACLED exports it) and retry"
+                         if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+                         else "is a binary file, not CSV or tab-separated text")
+    if b"\x00" in raw:
+        raise info.error("is a binary file (contains NUL bytes), not CSV or tab-separated text",
+                         raw[: raw.index(b"\x00")].count(b"\n") + 1)
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[3:]
+    info.head = _decode_head(info, raw)
+    return info
+
+
+def _check_gzip(path: Path) -> None:
+    """Read the gzip stream to its end: a truncated download fails here, before any work."""
+    try:
+        with gzip.open(path, "rb") as f:
+            while f.read(8 * 1024 * 1024):
+                pass
+    except (EOFError, OSError, zlib.error) as exc:
+        raise InputError.single(path, f"is a damaged or truncated gzip file ({exc})") from exc
+
+
+def _extract_zip(path: Path, workdir: Path) -> Path:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                names = ", ".join(m.filename for m in members[:5]) or "none"
+                raise InputError.single(
+                    path, f"zip archive must hold exactly one file, it holds {len(members)} "
+                          f"({names})")
+            workdir.mkdir(parents=True, exist_ok=True)
+            target = workdir / (Path(members[0].filename).name or "member")
+            with zf.open(members[0]) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 8 * 1024 * 1024)
+            return target
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
+        raise InputError.single(path, f"is a damaged or truncated zip file ({exc})") from exc
+
+
+# Bytes that Windows-1252 leaves undefined: their presence rules it out.
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+
+
+def _decode_head(info: InputFile, raw: bytes) -> str:
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
+    except UnicodeDecodeError:
+        pass
+    if not any(b in _CP1252_UNDEFINED for b in raw):
+        info.encoding = "cp1252"
+        return raw.decode("cp1252")
+    first_bad = next(i for i, b in enumerate(raw) if b in _CP1252_UNDEFINED)
+    raise info.error("is neither UTF-8 nor Windows-1252 text; re-save it as UTF-8",
+                     raw.count(b"\n", 0, first_bad) + 1)
+
+
+def check_encoding(info: InputFile) -> None:
+    """Decode the whole file once in the chosen encoding; name the line of the first bad byte.
+
+    UTF-8 files that turn out to hold Windows-1252 bytes after the head are read
+    as Windows-1252 when every byte is defined there (ACLED's legacy exports).
+    """
+    first_error = None
+    for encoding in dict.fromkeys([info.encoding, "cp1252"]):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        line = 1
+        try:
+            with info.open_binary() as f:
+                while chunk := f.read(4 * 1024 * 1024):
+                    decoder.decode(chunk)
+                    line += chunk.count(b"\n")
+                decoder.decode(b"", final=True)
+            info.encoding = encoding
+            return
+        except UnicodeDecodeError as exc:
+            bad_line = line + exc.object[: exc.start].count(b"\n")
+            first_error = first_error or (bad_line, exc)
+    bad_line, exc = first_error
+    raise info.error(f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}) and not "
+                     "Windows-1252 either; re-save it as UTF-8", bad_line)

@@ -1,0 +1,70 @@
+"""Source readers. Each turns one input file into rows of the canonical schema
+(plus `_line` and `_problem`) in the DuckDB temp table the store names.
+
+A reader is a function `stage(con, info, fmt, batch_id, table, **options) -> rows read`.
+"""
+
+from __future__ import annotations
+
+from tocsin.events import schema
+
+
+def select_sql(exprs: dict[str, str], checks: list[str], from_sql: str,
+               line: str = "raw._line") -> str:
+    """SELECT the canonical columns in schema order, then _line and _problem."""
+    from tocsin.events.sqlparts import problems
+
+    missing = [n for n in schema.NAMES if n not in exprs]
+    if missing:  # a programming error
+        raise ValueError(f"reader gives no expression for {missing}")
+    cols = ",\n  ".join(f"CAST({exprs[n]} AS {schema.TYPES[n]}) AS {n}" for n in schema.NAMES)
+    return (f"SELECT\n  {cols},\n  {line} AS _line,\n  {problems(checks)} AS _problem\n"
+            f"FROM {from_sql}")
+
+
+def create_staged(con, table: str) -> None:
+    cols = ", ".join(f"{n} {t}" for n, t, _ in schema.COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({cols}, _line BIGINT, _problem VARCHAR)")
+
+
+def stage_chunks(con, info, table: str, chunks, build_sql) -> int:
+    """Insert Arrow chunks (from csvrows.read_chunks) through `build_sql(names)` into `table`."""
+    create_staged(con, table)
+    rows = 0
+    sql = None
+    for names, chunk in chunks:
+        if sql is None:
+            sql = build_sql(names)
+        con.register("raw", chunk)
+        try:
+            con.execute(f"INSERT INTO {table} {sql}")
+        finally:
+            con.unregister("raw")
+        rows += chunk.num_rows
+    return rows
+
+
+def col(names: list[str], *candidates: str) -> str:
+    """The first of `candidates` that the file has, as a quoted column, else NULL."""
+    for c in candidates:
+        if c in names:
+            return 'raw."' + c.replace('"', '""') + '"'
+    return "CAST(NULL AS VARCHAR)"
+
+
+def field_count_check(width: int) -> str:
+    return (f"CASE WHEN raw._nfields <> {width} THEN 'has ' || raw._nfields || "
+            f"' fields, the header has {width}' END")
+
+
+def country_join(alias: str, scheme: str, expr: str) -> str:
+    key = f"country_name_key({expr})" if scheme == "name" else expr
+    return (f"LEFT JOIN country_codes {alias} ON {alias}.scheme = '{scheme}' "
+            f"AND {alias}.code = {key}")
+
+
+def reader_for(source: str):
+    from tocsin.events.readers import acled, gdelt, mapped, ucdp
+
+    return {"acled": acled.stage, "ucdp-ged": ucdp.stage, "gdelt1": gdelt.stage,
+            "gdelt2": gdelt.stage, "mapped": mapped.stage}[source]
