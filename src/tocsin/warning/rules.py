@@ -1,0 +1,286 @@
+"""Alert rules as data: the shipped default set and a user's own YAML files.
+
+A rule says which events it watches (event classes, or a trigger of the report,
+resolved to classes through the event taxonomy), at which level (country or
+admin1), which weekly figure (events, fatalities, civilian fatalities, distinct
+actors), the condition that fires it, its severity, and the framework indicators
+and triggers an alert is evidence for. The format is documented in
+docs/early-warning.md. Loading reports every problem with its file and line.
+
+Rules are found in ``tocsin/warning/rules/*.yaml`` (shipped) and
+``<home>/alert-rules/*.yaml`` (the user's); a user rule with a shipped rule's id
+replaces it, which is how a state tunes a default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from tocsin.errors import InputError, Problem
+from tocsin.yamlsource import YamlDocument, pydantic_problems, read_yaml
+
+SHIPPED_DIR = Path(__file__).parent / "rules"
+SEVERITIES = ("low", "medium", "high", "critical")
+Severity = Literal["low", "medium", "high", "critical"]
+Measure = Literal["events", "fatalities", "civilian_fatalities", "actors"]
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Select(_Model):
+    """Which events a rule counts: named classes, the classes of a trigger, or all."""
+
+    classes: list[str] = []
+    trigger: Ref | None = None
+    all: bool = False
+    sources: list[str] = []  # empty: every source, each scored on its own
+
+    @model_validator(mode="after")
+    def _one(self):
+        given = sum([bool(self.classes), self.trigger is not None, self.all])
+        if given != 1:
+            raise ValueError("give exactly one of 'classes', 'trigger' or 'all: true'")
+        return self
+
+
+class SurpriseCondition(_Model):
+    p: float = Field(0.001, gt=0, lt=1)
+    baseline_weeks: int = Field(52, ge=4, le=520)
+    guard_weeks: int = Field(0, ge=0, le=26)
+    min_baseline_weeks: int = Field(8, ge=1)
+    min_value: float = Field(1, ge=0)
+
+
+class HdxCondition(_Model):
+    window_days: int = Field(30, ge=1)
+    floor: float = Field(100, ge=0)
+    history_days: int = Field(365, ge=0)
+
+
+class Condition(_Model):
+    threshold: float | None = Field(None, gt=0)
+    surprise: SurpriseCondition | None = None
+    hdx: HdxCondition | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        given = [k for k in ("threshold", "surprise", "hdx") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'threshold', 'surprise' or 'hdx'")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("threshold", "surprise", "hdx") if getattr(self, k) is not None)
+
+
+class Rule(_Model):
+    id: RuleId
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    description: str | None = None
+    severity: Severity
+    select: Select
+    level: Literal["country", "admin1"] = "country"
+    measure: Measure = "events"
+    condition: Condition
+    indicators: list[Ref] = []  # empty: the indicators the selected classes bear on
+    triggers: list[Ref] = []  # empty: the triggers the selected classes bear on
+    baseline: bool = False  # the transparent comparison rule of the backtest
+    file: str = ""  # where it was read from (filled in by the loader)
+    line: int | None = None
+
+    @model_validator(mode="after")
+    def _hdx_country(self):
+        if self.condition.hdx is not None and (self.level != "country"
+                                               or self.measure != "fatalities"):
+            raise ValueError("an 'hdx' condition works on country fatalities "
+                             "(level: country, measure: fatalities)")
+        return self
+
+
+class RuleFile(_Model):
+    id: RuleId
+    version: str | None = None
+    description: str | None = None
+    rules: list[dict] = Field(min_length=1)
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+def classes_for(rule: Rule) -> list[str]:
+    """The canonical event classes a rule counts, resolved through the taxonomy."""
+    from tocsin.events.taxonomy import load
+
+    tx = load()
+    if rule.select.all:
+        return sorted(c.id for c in tx.classes.values() if c.effect != "mitigating")
+    if rule.select.trigger:
+        trig = rule.select.trigger
+        return sorted(c.id for c in tx.classes.values() if trig in c.triggers)
+    return list(rule.select.classes)
+
+
+def indicators_for(rule: Rule) -> list[str]:
+    if rule.indicators:
+        return list(rule.indicators)
+    from tocsin.events.taxonomy import load
+
+    tx = load()
+    seen: dict[str, None] = {}
+    for cid in classes_for(rule):
+        for ref in tx.classes[cid].bears_on:
+            seen[ref] = None
+    return list(seen)
+
+
+def triggers_for(rule: Rule) -> list[str]:
+    if rule.triggers:
+        return list(rule.triggers)
+    if rule.select.trigger:
+        return [rule.select.trigger]
+    from tocsin.events.taxonomy import load
+
+    tx = load()
+    seen: dict[str, None] = {}
+    for cid in classes_for(rule):
+        for ref in tx.classes[cid].triggers:
+            seen[ref] = None
+    return list(seen)
+
+
+def _check_refs(doc: YamlDocument, i: int, rule: Rule) -> list[Problem]:
+    """Class ids must exist in the taxonomy; indicator and trigger references in the
+    frameworks (un-foa-2014 indicators, sg-2013 triggers)."""
+    from tocsin.events.taxonomy import load
+    from tocsin.framework import load_framework
+
+    problems = []
+    tx = load()
+    for j, cid in enumerate(rule.select.classes):
+        if cid not in tx.classes:
+            problems.append(doc.problem(("rules", i, "select", "classes", j),
+                                        f"unknown event class {cid!r} (known: "
+                                        f"{', '.join(sorted(tx.classes))})"))
+    frameworks = {}
+
+    def resolves(ref: str, kind: str) -> bool:
+        doc_id = ref.split(":", 1)[0]
+        if doc_id not in frameworks:
+            try:
+                frameworks[doc_id] = load_framework(doc_id)
+            except InputError:
+                frameworks[doc_id] = None
+        fw = frameworks[doc_id]
+        if fw is None:
+            return False
+        item = ref.split(":", 1)[1]
+        if kind == "trigger":
+            return any(t.id == item for t in fw.triggers)
+        return item in fw.indicators
+
+    for j, ref in enumerate(rule.indicators):
+        if not resolves(ref, "indicator"):
+            problems.append(doc.problem(("rules", i, "indicators", j),
+                                        f"{ref!r} is not an indicator of the framework"))
+    trig_refs = [(("rules", i, "triggers", j), r) for j, r in enumerate(rule.triggers)]
+    if rule.select.trigger:
+        trig_refs.append((("rules", i, "select", "trigger"), rule.select.trigger))
+    for path, ref in trig_refs:
+        if not resolves(ref, "trigger"):
+            problems.append(doc.problem(path, f"{ref!r} is not a trigger of the framework "
+                                              "(e.g. sg-2013:unconstitutional-change)"))
+    if rule.select.trigger and not classes_for(rule):
+        problems.append(doc.problem(("rules", i, "select", "trigger"),
+                                    f"no event class of the taxonomy bears on "
+                                    f"{rule.select.trigger!r}, so the rule could never fire"))
+    return problems
+
+
+def read_rule_file(path: Path | str) -> list[Rule]:
+    """Read and validate one rule file; raise ``InputError`` listing every problem."""
+    doc = read_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError(Problem(doc.file, "expected a mapping with 'id' and 'rules'", 1))
+    try:
+        head = RuleFile.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(doc, exc)) from exc
+    rules, problems = [], []
+    ids: dict[str, int] = {}
+    for i, raw in enumerate(head.rules):
+        if not isinstance(raw, dict):
+            problems.append(doc.problem(("rules", i), "expected a rule (a mapping)"))
+            continue
+        data = dict(raw, file=doc.file, line=doc.line(("rules", i)))
+        try:
+            rule = Rule.model_validate(data)
+        except ValidationError as exc:
+            for p in pydantic_problems(doc, exc):
+                # the location is inside rules[i]
+                problems.append(Problem(p.file, p.message,
+                                        doc.line(("rules", i) + _loc(p.where)),
+                                        f"rules[{i}]" + ("." + p.where if p.where else "")))
+            continue
+        if rule.id in ids:
+            first = ids[rule.id]
+            problems.append(doc.problem(("rules", i, "id"),
+                                        f"duplicate rule id {rule.id!r} (also rules[{first}])"))
+        ids[rule.id] = i
+        problems += _check_refs(doc, i, rule)
+        rules.append(rule)
+    if problems:
+        raise InputError(problems)
+    return rules
+
+
+def _loc(where: str) -> tuple:
+    out: list = []
+    for part in where.replace("[", ".[").split("."):
+        if not part:
+            continue
+        if part.startswith("["):
+            out.append(int(part.strip("[]")))
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def rule_files(home: Path | str | None = None) -> list[Path]:
+    from tocsin.home import resolve_home
+
+    files = sorted(SHIPPED_DIR.glob("*.yaml"))
+    local = resolve_home(home) / "alert-rules"
+    if local.is_dir():
+        files += sorted(local.glob("*.y*ml"))
+    return files
+
+
+def load_rules(home: Path | str | None = None, extra: list[Path] | None = None) -> list[Rule]:
+    """Every active rule: shipped, then the home's, then ``extra``; later ids replace earlier."""
+    by_id: dict[str, Rule] = {}
+    problems: list[Problem] = []
+    for path in rule_files(home) + list(extra or []):
+        try:
+            for rule in read_rule_file(path):
+                by_id[rule.id] = rule
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return list(by_id.values())
