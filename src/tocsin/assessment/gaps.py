@@ -1,12 +1,13 @@
 """Gap analysis: high risk factors whose mitigating measures are weak.
 
 A gap is one (risk factor, resilience measure) pair: the factor scores at or
-above ``GAP_RISK`` and a measure the framework says mitigates it scores below
-``GAP_RESILIENCE`` (or was not assessed, which counts as absent: resilience is
-not assumed). Gaps are ranked by ``severity = risk score x (1 - resilience/100)``,
-so a very high factor with nothing in place comes first. Each gap carries the
-policy option (the measure's description), the state practice the report cites,
-and the recommendations that name the measure.
+above ``GAP_RISK`` or is one of the factors driving the overall risk, and a
+measure the framework says mitigates it scores below ``GAP_RESILIENCE`` (or was
+not assessed, which counts as absent: resilience is not assumed). Gaps are
+ranked by ``severity = risk score x (1 - resilience/100)``, so a very high
+factor with nothing in place comes first. Each gap carries the policy option
+(the measure's description), the state practice the report cites, and the
+recommendations that name the measure.
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ def gap_analysis(scorecard: Scorecard, fw: Framework) -> list[Gap]:
     from tocsin.assessment.scoring import GAP_RESILIENCE, GAP_RISK
 
     measures = {m.id: m for m in scorecard.measures}
+    drivers = set(scorecard.overall.drivers)
     found = []
     for rf in scorecard.risk_factors:
-        if rf.score is None or rf.score < GAP_RISK:
+        if rf.score is None or (rf.score < GAP_RISK and rf.id not in drivers):
             continue
         for m in fw.measures_for(rf.id):
             ms = measures[m.id]
