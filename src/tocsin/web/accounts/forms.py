@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pycountry
+from django import forms
+from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.core.exceptions import ValidationError
+
+from tocsin.web.accounts.models import ROLES
+
+
+def country_choices():
+    return sorted(((c.alpha_3, f"{c.name} ({c.alpha_3})") for c in pycountry.countries),
+                  key=lambda x: x[1])
+
+
+def valid_country(code: str) -> str:
+    code = (code or "").strip().upper()
+    if pycountry.countries.get(alpha_3=code) is None:
+        raise ValidationError("Enter an ISO 3166-1 alpha-3 country code, e.g. KEN.")
+    return code
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    password = forms.CharField(widget=forms.PasswordInput, max_length=1024)
+    otp_token = forms.CharField(label="Two-factor code", required=False, max_length=8,
+                                help_text="Only if you have set up two-factor authentication.")
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.user = None
+        self.device = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        from django_otp import devices_for_user, match_token
+
+        data = super().clean()
+        if self.errors:
+            return data
+        # The request is passed so that django-axes can count failures per address.
+        user = authenticate(self.request, username=data["username"], password=data["password"])
+        if user is None:
+            raise ValidationError("Wrong username or password.")
+        if any(devices_for_user(user, confirmed=True)):
+            device = match_token(user, (data.get("otp_token") or "").strip())
+            if device is None:
+                raise ValidationError("Enter the current code from your authenticator app.")
+            self.device = device
+        self.user = user
+        return data
+
+
+class InvitationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=[])
+    country = forms.CharField(max_length=3, required=False,
+                              help_text="ISO3 code, for focal points and viewers.")
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r, ROLES[r]) for r in roles]
+
+    def clean_country(self):
+        code = self.cleaned_data.get("country", "")
+        return valid_country(code) if code else ""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") in ("focal_point", "viewer") and not data.get("country"):
+            self.add_error("country", "Focal points and viewers need a country.")
+        return data
+
+
+class AcceptForm(forms.Form):
+    username = forms.RegexField(regex=r"^[\w.@+-]{3,150}$", max_length=150,
+                                help_text="3–150 letters, digits and @ . + - _")
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=1024)
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput,
+                                max_length=1024)
+
+    def clean_username(self):
+        name = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=name).exists():
+            raise ValidationError("That username is taken.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            user = get_user_model()(username=data.get("username", ""))
+            try:
+                password_validation.validate_password(p1, user)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class CountryRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=[("focal_point", "Focal point"), ("viewer", "Viewer")])
+    country = forms.CharField(max_length=3)
+
+    def clean_country(self):
+        return valid_country(self.cleaned_data["country"])
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(regex=r"^\d{6}$", max_length=6, label="Code from your app",
+                             error_messages={"invalid": "Enter the 6-digit code."})

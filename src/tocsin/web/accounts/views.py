@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+import django_otp
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordChangeView
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from tocsin.web import policy
+from tocsin.web.accounts.forms import (
+    AcceptForm,
+    CountryRoleForm,
+    InvitationForm,
+    LoginForm,
+    TokenForm,
+)
+from tocsin.web.accounts.models import CountryRole, Invitation
+
+
+def login_view(request):
+    form = LoginForm(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
+        if form.device is not None:
+            django_otp.login(request, form.device)
+        nxt = request.POST.get("next") or request.GET.get("next") or ""
+        if not url_has_allowed_host_and_scheme(nxt, {request.get_host()},
+                                               require_https=request.is_secure()):
+            nxt = reverse("workspace:home")
+        return redirect(nxt)
+    return render(request, "accounts/login.html",
+                  {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("accounts:login")
+
+
+class PasswordChange(PasswordChangeView):
+    template_name = "accounts/password.html"
+    success_url = reverse_lazy("workspace:home")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Password changed.")
+        return super().form_valid(form)
+
+
+def _invitable_roles(user) -> list[str]:
+    if policy.is_admin(user):
+        return ["administrator", "focal_point", "viewer"]
+    if policy.is_focal_point(user):
+        return ["viewer"]
+    return []
+
+
+@login_required
+def invite(request):
+    roles = _invitable_roles(request.user)
+    if not roles:
+        raise PermissionDenied
+    form = InvitationForm(request.POST or None, roles=roles)
+    link = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if not policy.is_admin(request.user) and \
+                d["country"] not in policy.countries(request.user, "focal_point"):
+            form.add_error("country", "You can invite viewers only for your own countries.")
+        else:
+            _inv, token = Invitation.issue(email=d["email"], name=d["name"], role=d["role"],
+                                           country=d["country"], invited_by=request.user)
+            link = request.build_absolute_uri(reverse("accounts:accept", args=[token]))
+            form = InvitationForm(roles=roles)
+    mine = Invitation.objects.all() if policy.is_admin(request.user) else \
+        Invitation.objects.filter(invited_by=request.user)
+    return render(request, "accounts/invite.html",
+                  {"form": form, "link": link, "invitations": mine[:50]})
+
+
+def accept(request, token):
+    inv = Invitation.open_by_token(token)
+    if inv is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    form = AcceptForm(request.POST or None, initial={"username": inv.email.split("@")[0]})
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = get_user_model().objects.create_user(
+                form.cleaned_data["username"], inv.email, form.cleaned_data["password1"],
+                first_name=inv.name[:150])
+            grant(inv, user)
+            inv.accepted_at = timezone.now()
+            inv.accepted_by = user
+            inv.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to Tocsin.")
+        return redirect("workspace:home")
+    return render(request, "accounts/accept.html", {"form": form, "invitation": inv})
+
+
+def grant(inv: Invitation, user) -> None:
+    """Give the user the role the invitation was for."""
+    from tocsin.web.workspace.models import AssessorEntry
+
+    if inv.role == "administrator":
+        user.is_superuser = True
+        user.save()
+    elif inv.role in ("focal_point", "viewer"):
+        CountryRole.objects.get_or_create(user=user, country=inv.country, role=inv.role)
+    elif inv.assessment is not None:
+        a = inv.assessment
+        key = user.username
+        n = 1
+        while a.assessors.filter(key=key).exists():
+            n += 1
+            key = f"{user.username}-{n}"
+        AssessorEntry.objects.create(assessment=a, key=key, name=inv.name, user=user,
+                                     affiliation=inv.affiliation or "other", role=inv.role,
+                                     position=a.assessors.count())
+
+
+def _admin_only(request):
+    if not policy.is_admin(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def users(request):
+    _admin_only(request)
+    people = get_user_model().objects.order_by("username").prefetch_related(
+        "country_roles", "assessor_entries__assessment")
+    return render(request, "accounts/users.html",
+                  {"people": people, "form": CountryRoleForm()})
+
+
+@login_required
+@require_POST
+def user_role_add(request, user_id):
+    _admin_only(request)
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    form = CountryRoleForm(request.POST)
+    if form.is_valid():
+        CountryRole.objects.get_or_create(user=person, **form.cleaned_data)
+        messages.success(request, f"Role granted to {person.username}.")
+    else:
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, e)
+    return redirect("accounts:users")
+
+
+@login_required
+@require_POST
+def user_role_remove(request, user_id, role_id):
+    _admin_only(request)
+    role = get_object_or_404(CountryRole, pk=role_id, user_id=user_id)
+    role.delete()
+    messages.success(request, "Role removed.")
+    return redirect("accounts:users")
+
+
+@login_required
+@require_POST
+def user_active(request, user_id):
+    _admin_only(request)
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    if person == request.user:
+        messages.error(request, "You cannot deactivate yourself.")
+    else:
+        person.is_active = not person.is_active
+        person.save()
+        messages.success(request, f"{person.username} is now "
+                                  f"{'active' if person.is_active else 'deactivated'}.")
+    return redirect("accounts:users")
+
+
+@login_required
+def two_factor(request):
+    """Set up (or remove) a TOTP authenticator; offered to focal points and administrators."""
+    import segno
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not policy.may_use_two_factor(request.user):
+        raise Http404
+    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    pending = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    form = TokenForm(request.POST or None)
+    action = request.POST.get("action")
+    if request.method == "POST":
+        if action == "start" and confirmed is None:
+            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+            pending = TOTPDevice.objects.create(user=request.user, name="authenticator",
+                                                confirmed=False)
+            form = TokenForm()
+        elif action == "confirm" and pending is not None and form.is_valid():
+            if pending.verify_token(form.cleaned_data["token"]):
+                pending.confirmed = True
+                pending.save()
+                django_otp.login(request, pending)
+                messages.success(request, "Two-factor authentication is on.")
+                return redirect("accounts:two_factor")
+            form.add_error("token", "That code is not right; check your device's clock.")
+        elif action == "remove" and confirmed is not None and form.is_valid():
+            if confirmed.verify_token(form.cleaned_data["token"]):
+                TOTPDevice.objects.filter(user=request.user).delete()
+                messages.success(request, "Two-factor authentication is off.")
+                return redirect("accounts:two_factor")
+            form.add_error("token", "That code is not right.")
+    qr = secret = None
+    if pending is not None and confirmed is None:
+        qr = segno.make(pending.config_url, error="m").svg_inline(scale=4, xmldecl=False)
+        import base64
+
+        secret = base64.b32encode(pending.bin_key).decode()
+    return render(request, "accounts/two_factor.html",
+                  {"confirmed": confirmed, "pending": pending, "form": form, "qr": qr,
+                   "secret": secret})

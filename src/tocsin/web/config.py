@@ -1,0 +1,98 @@
+"""Reading Tocsin's site configuration from the environment.
+
+Kept apart from ``settings.py`` so it can be tested without configuring Django.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from tocsin.home import resolve_home
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+class ConfigError(Exception):
+    """A configuration value that Tocsin cannot use; the message names the variable."""
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in TRUE
+
+
+def environment() -> str:
+    env = os.environ.get("TOCSIN_ENV", "development").strip().lower() or "development"
+    if env not in ("production", "development"):
+        raise ConfigError(f"TOCSIN_ENV must be 'production' or 'development', not {env!r}")
+    return env
+
+
+def secret_key(home: Path, production: bool) -> str:
+    """The key from TOCSIN_SECRET_KEY; in development, one generated once into the home."""
+    key = os.environ.get("TOCSIN_SECRET_KEY", "").strip()
+    if key:
+        return key
+    if production:
+        raise ConfigError("TOCSIN_SECRET_KEY must be set when TOCSIN_ENV=production "
+                          "(50+ random characters, e.g. from `python -c \"import secrets; "
+                          "print(secrets.token_urlsafe(50))\"`)")
+    path = home / "secret_key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        # Written with mode 0600 from the start: the key signs sessions.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def database(url: str | None, home: Path) -> dict:
+    """A Django DATABASES entry from TOCSIN_DATABASE_URL (default: SQLite under the home)."""
+    if not url:
+        home.mkdir(parents=True, exist_ok=True)
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(home / "tocsin.sqlite3")}
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # As dj-database-url reads it: sqlite:///relative/path, sqlite:////absolute/path.
+        rest = unquote(url.split("://", 1)[1])
+        path = rest[1:] if rest.startswith("/") else rest
+        if not path:
+            raise ConfigError("TOCSIN_DATABASE_URL: sqlite:///PATH needs a file path")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    if parts.scheme in ("postgres", "postgresql", "pgsql"):
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ConfigError("TOCSIN_DATABASE_URL: postgres://USER:PASSWORD@HOST:PORT/NAME "
+                              "needs a database NAME")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    raise ConfigError(f"TOCSIN_DATABASE_URL: unsupported scheme {parts.scheme!r} "
+                      "(use sqlite:///PATH or postgres://USER:PASSWORD@HOST:PORT/NAME)")
+
+
+def allowed_hosts(production: bool) -> list[str]:
+    raw = os.environ.get("TOCSIN_ALLOWED_HOSTS", "")
+    hosts = [h.strip() for h in raw.split(",") if h.strip()]
+    if hosts:
+        return hosts
+    # Development: the loopback names only. Production without a list refuses all
+    # hosts rather than accepting any (Django answers 400), which is the safe failure.
+    return [] if production else ["127.0.0.1", "localhost", "[::1]"]
+
+
+def home() -> Path:
+    return resolve_home()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WorkspaceConfig(AppConfig):
+    name = "tocsin.web.workspace"
+    label = "workspace"
+    verbose_name = "Assessment workspace"

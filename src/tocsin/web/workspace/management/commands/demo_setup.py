@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from tocsin.errors import InputError
+
+
+class Command(BaseCommand):
+    help = ("Migrate, import a worked assessment once, and create one demo account per role "
+            "with fresh random passwords (printed once).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--assessment", required=True, help="assessment YAML file")
+
+    def handle(self, *args, assessment, **options):
+        from tocsin.web.demo import setup
+
+        try:
+            row, accounts = setup(assessment)
+        except InputError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Assessment: {row.title} ({row.country}) at "
+                          f"/assessments/{row.pk}/")
+        self.stdout.write("Demo accounts (passwords are new on every run; not stored anywhere):")
+        for a in accounts:
+            self.stdout.write(f"  {a['role']:<14} {a['username']:<12} {a['password']}"
+                              f"   {a['job']}")
