@@ -108,8 +108,9 @@ def hdx_conflict(daily_fatalities: np.ndarray, window_days: int = 30, floor: flo
 
     HDX: "monthly fatalities [the rolling sum over the past 30 days] reaches levels
     not seen in the past one or three years"; no signal below a floor of 100.
-    A day is scored only once ``history_days`` of data precede it (a level
-    "not seen in a year" cannot be judged on less than a year). NaN = no coverage.
+    A day is scored only when the ``history_days`` before it are covered (a level
+    "not seen in a year" cannot be judged on less than a year of data; 5% slack for
+    gaps between files). NaN = no coverage.
     """
     y = np.asarray(daily_fatalities, dtype=float)
     covered = ~np.isnan(y)
@@ -131,7 +132,8 @@ def hdx_conflict(daily_fatalities: np.ndarray, window_days: int = 30, floor: flo
 
     m1 = prior_max(365)
     m3 = prior_max(3 * 365)
-    first = int(np.argmax(covered)) if covered.any() else len(y)
-    eligible = (idx - first >= history_days) & covered & (rolling >= floor)
+    cc = np.concatenate([[0], np.cumsum(covered)])
+    history = cc[idx] - cc[np.maximum(idx - history_days, 0)]
+    eligible = (history >= 0.95 * history_days) & covered & (rolling >= floor)
     level = np.where(eligible & (rolling > m3), 2, np.where(eligible & (rolling > m1), 1, 0))
     return Hdx(rolling=rolling, prior_max_1y=m1, prior_max_3y=m3, level=level)
