@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "tocsin.web.accounts",
     "tocsin.web.workspace",
     "tocsin.web.audit",
+    "tocsin.web.alerts",
 ]
 
 MIDDLEWARE = [
