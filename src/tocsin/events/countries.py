@@ -78,7 +78,7 @@ def register(con) -> None:
     Names are stored under their normalised key; SQL callers match them with
     the `country_name_key` macro, which applies the same normalisation.
     """
-    import pyarrow as pa
+    from tocsin.events.sqlparts import create_table
 
     schemes, codes, isos = [], [], []
     for scheme, table in tables().items():
@@ -86,10 +86,7 @@ def register(con) -> None:
             schemes.append(scheme)
             codes.append(code)
             isos.append(iso3)
-    arrow = pa.table({"scheme": schemes, "code": codes, "iso3": isos})
-    con.register("_country_codes_arrow", arrow)
-    con.execute("CREATE OR REPLACE TEMP TABLE country_codes AS SELECT * FROM _country_codes_arrow")
-    con.unregister("_country_codes_arrow")
+    create_table(con, "country_codes", {"scheme": schemes, "code": codes, "iso3": isos})
     # strip_accents + lower + collapsed spaces: the SQL twin of name_key().
     con.execute(
         "CREATE OR REPLACE TEMP MACRO country_name_key(s) AS "

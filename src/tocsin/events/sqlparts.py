@@ -58,3 +58,18 @@ MACROS = [
 def register(con) -> None:
     for m in MACROS:
         con.execute(m)
+
+
+def create_table(con, name: str, columns: dict[str, list]) -> None:
+    """A small temp lookup table from Python lists, in plain SQL.
+
+    Plain SQL rather than an Arrow table: registering the first Arrow table
+    costs seconds of imports, which every ingest would pay.
+    """
+    names = list(columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(n + ' VARCHAR' for n in names)})")
+    rows = list(zip(*columns.values(), strict=True))
+    for i in range(0, len(rows), 500):
+        values = ", ".join("(" + ", ".join("NULL" if v is None else q(str(v)) for v in row) + ")"
+                           for row in rows[i:i + 500])
+        con.execute(f"INSERT INTO {name} VALUES {values}")

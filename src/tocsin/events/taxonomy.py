@@ -75,20 +75,19 @@ def load() -> Taxonomy:
 def register(con) -> None:
     """Create temp lookup tables tx_acled(event_type, sub_event_type, event_class),
     tx_cameo(code, event_class) and tx_ucdp(code, event_class) on a DuckDB connection."""
-    import pyarrow as pa
+    from tocsin.events.sqlparts import create_table
 
     tx = load()
     tables = {
-        "tx_acled": pa.table({
+        "tx_acled": {
             # Matching is on lower-cased text: exports differ in capitalisation.
             "event_type": [r["event_type"].lower() for r in tx.acled],
             "sub_event_type": [r.get("sub_event_type", "").lower() for r in tx.acled],
             "event_class": [r["class"] for r in tx.acled],
-        }),
-        "tx_cameo": pa.table({"code": list(tx.cameo), "event_class": list(tx.cameo.values())}),
-        "tx_ucdp": pa.table({"code": list(tx.ucdp), "event_class": list(tx.ucdp.values())}),
+        },
+        "tx_cameo": {"code": list(tx.cameo), "event_class": list(tx.cameo.values())},
+        "tx_ucdp": {"code": list(tx.ucdp), "event_class": list(tx.ucdp.values())},
+        "tx_classes": {"event_class": list(tx.classes)},
     }
-    for name, table in tables.items():
-        con.register(f"_{name}", table)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}")
-        con.unregister(f"_{name}")
+    for name, columns in tables.items():
+        create_table(con, name, columns)

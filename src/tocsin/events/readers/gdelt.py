@@ -86,7 +86,8 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
         f"quote_text({f['id']}) || ' is not a number' END",
         f"CASE WHEN {date} IS NULL THEN 'SQLDATE ' || quote_text({f['sqldate']}) || "
         "' is not a date (expected YYYYMMDD)' END",
-        f"CASE WHEN NOT regexp_full_match(coalesce({code}, ''), '[0-9]{{2,4}}') THEN "
+        f"CASE WHEN TRY_CAST({code} AS INTEGER) IS NULL OR length({code}) NOT BETWEEN 2 AND 4 "
+        "THEN "
         f"'EventCode ' || quote_text({f['eventcode']}) || ' is not a CAMEO code' END",
         f"CASE WHEN {has_geo} THEN {check_coord(f['geo_lat'], 'ActionGeo_Lat', 90)} END",
         f"CASE WHEN {has_geo} THEN {check_coord(f['geo_long'], 'ActionGeo_Long', 180)} END",

@@ -156,20 +156,12 @@ def build_sql(names: list[str], m: dict, batch_id: str) -> str:
 
 
 def stage(con, info, fmt, batch_id: str, table: str, mapping=None, **_options) -> int:
-    import pyarrow as pa
+    from tocsin.events.sqlparts import create_table
 
     if mapping is None:
         raise InputError.single(info.path, "--source mapped needs --mapping FILE.yaml")
     m = load_mapping(mapping)
-    con.register("_mc", pa.table({"raw_type": list(m["classes"]),
-                                  "event_class": list(m["classes"].values())},
-                                 schema=pa.schema([("raw_type", pa.string()),
-                                                   ("event_class", pa.string())])))
-    con.execute("CREATE OR REPLACE TEMP TABLE mapped_classes AS SELECT * FROM _mc")
-    con.unregister("_mc")
-    classes = list(taxonomy.load().classes)
-    con.register("_txc", pa.table({"event_class": classes}))
-    con.execute("CREATE OR REPLACE TEMP TABLE tx_classes AS SELECT * FROM _txc")
-    con.unregister("_txc")
+    create_table(con, "mapped_classes", {"raw_type": list(m["classes"]),
+                                         "event_class": list(m["classes"].values())})
     chunks = read_chunks(info, m["delimiter"])
     return stage_chunks(con, info, table, chunks, lambda names: build_sql(names, m, batch_id))

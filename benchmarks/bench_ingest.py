@@ -1,0 +1,131 @@
+"""Benchmark: ingest of a large GDELT 2.0 file, against two baselines run on the same file.
+
+Builds benchmarks/.work/gdelt2_<N>.export.CSV (N rows, default 10 million) by
+repeating the real 15-minute batch in ../shared/data/events/gdelt_v2/ (or the
+bundled sample) with fresh GLOBALEVENTIDs, then measures, each in its own process:
+
+  duckdb scan   SELECT count(*) over read_csv of all 61 columns as text
+  pandas        pandas.read_csv(dtype=str, chunksize=1M) over the whole file
+  tocsin        tocsin.events.store.ingest into an empty store (parse, map
+                codes and countries, check every row, commit, publish snapshot)
+
+and prints rows/s, peak memory (max RSS of the process) and the ratios.
+Goal: tocsin at least half the scan's speed, peak memory under 2 GiB.
+
+    python benchmarks/bench_ingest.py [--rows N] [--skip-pandas]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+WORK = HERE / ".work"
+SHARED = ROOT.parent / "shared" / "data" / "events" / "gdelt_v2" / "20191024143000.export.CSV.gz"
+BUNDLED = ROOT / "src" / "tocsin" / "events" / "samples" / "gdelt2_20191024143000.export.CSV.gz"
+
+
+def build(rows: int) -> Path:
+    out = WORK / f"gdelt2_{rows}.export.CSV"
+    if out.exists():
+        return out
+    src = SHARED if SHARED.exists() else BUNDLED
+    with gzip.open(src, "rt", encoding="utf-8", newline="") as f:
+        tails = [line.split("\t", 1)[1] for line in f if line.strip()]
+    WORK.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    start_id = 2_000_000_000  # far above real GDELT ids, so fresh
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        buf = []
+        for i in range(rows):
+            buf.append(f"{start_id + i}\t{tails[i % len(tails)]}")
+            if len(buf) == 100_000:
+                f.write("".join(buf))
+                buf.clear()
+        f.write("".join(buf))
+    tmp.replace(out)
+    return out
+
+
+CHILD = {
+    "duckdb-scan": """
+import duckdb
+cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(61)) + "}"
+con = duckdb.connect()
+n = con.execute(f"SELECT count(*) FROM read_csv('{path}', delim='\\\\t', header=false, "
+                f"quote='', escape='', auto_detect=false, columns={cols})").fetchone()[0]
+""",
+    "pandas": """
+import csv, pandas as pd
+n = 0
+for chunk in pd.read_csv(path, sep="\\t", header=None, dtype=str, quoting=csv.QUOTE_NONE,
+                         chunksize=1_000_000, keep_default_na=False):
+    n += len(chunk)
+""",
+    "tocsin": """
+import shutil
+from pathlib import Path
+from tocsin.events import store
+home = Path(home)
+shutil.rmtree(home, ignore_errors=True)
+[r] = store.ingest(home, [Path(path)], "gdelt2", echo=lambda s: None)
+n = r.rows_stored
+assert r.rows_rejected == 0, r
+""",
+}
+
+
+def run(kind: str, path: Path) -> dict:
+    code = (
+        "import json, resource, time, sys\n"
+        f"path = {str(path)!r}\nhome = {str(WORK / 'home')!r}\n"
+        "t0 = time.perf_counter()\n"
+        + CHILD[kind]
+        + "\nsecs = time.perf_counter() - t0\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "print('\\n' + json.dumps({'rows': n, 'seconds': secs, 'peak_rss': rss}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{out.stderr}")
+    # DuckDB may draw a progress bar on stdout; the figures are the last JSON line.
+    line = [x for x in out.stdout.splitlines() if x.startswith('{"rows"')][-1]
+    return json.loads(line)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--skip-pandas", action="store_true")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    path = build(args.rows)
+    size = path.stat().st_size
+    print(f"file: {path} ({args.rows:,} rows, {size / 2**30:.2f} GiB; built or reused in "
+          f"{time.perf_counter() - t0:.1f} s)")
+    results = {}
+    for kind in ["duckdb-scan", "tocsin"] + ([] if args.skip_pandas else ["pandas"]):
+        r = run(kind, path)
+        results[kind] = r
+        print(f"{kind:12} {r['rows']:>12,} rows  {r['seconds']:8.1f} s  "
+              f"{r['rows'] / r['seconds']:>12,.0f} rows/s  peak {r['peak_rss'] / 2**20:7.0f} MiB")
+    t = results["tocsin"]
+    scan = results["duckdb-scan"]
+    ratio = scan["seconds"] / t["seconds"]
+    print(f"\ntocsin ingest speed / duckdb read_csv scan speed: {ratio:.2f} (goal >= 0.5)")
+    if "pandas" in results:
+        print(f"tocsin ingest speed / pandas read_csv speed:     "
+              f"{results['pandas']['seconds'] / t['seconds']:.2f}")
+    print(f"tocsin peak memory: {t['peak_rss'] / 2**30:.2f} GiB (goal < 2 GiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
