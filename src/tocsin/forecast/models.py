@@ -1,0 +1,518 @@
+"""Forecast models, each a scikit-learn-style estimator on a DataFrame of predictors.
+
+* :class:`NoSkill` - last year's ongoing-killing status and its training-set onset rate.
+* :class:`ElasticNetLogit` - EWP's model: elastic-net logistic regression (alpha 0.5),
+  predictors standardised, lambda by 10-fold cross-validated binomial deviance
+  ("lambda.min"), fitted along a glmnet-style lambda path.
+* :class:`BoostedTrees` - LightGBM gradient-boosted trees; NaN handled natively.
+* :class:`CalibratedEnsemble` - a logistic stack of the members' log-odds, fitted on
+  out-of-fold predictions, so its probabilities are calibrated by construction.
+
+Every estimator has ``fit(X, y)``, ``predict_proba(X)`` (two columns, like
+scikit-learn), ``contributions(X)`` (per-predictor log-odds contributions, for
+explanations) and ``to_dict()`` / ``from_dict()`` for the JSON model file (no pickle).
+
+Rare events (about 120-200 positives in a training set): the elastic net is
+shrunk by cross-validation; the trees are shallow (4 leaves), need at least 40
+rows per leaf, learn slowly with row and column subsampling and an L2 penalty, and
+their settings were picked on base years 1980-1994 only (see docs/forecast.md);
+the ensemble's stack has two weights and an intercept.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tocsin.forecast.panel import EWP_PREDICTORS
+
+SEED = 20240901  # one fixed seed for folds, subsampling and tie-breaking
+
+
+def _logit(p):
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.log(p) - np.log1p(-p)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _proba(p):
+    p = np.asarray(p, dtype="float64")
+    return np.column_stack([1 - p, p])
+
+
+class _Base:
+    """Parameters are the constructor's keyword arguments, as in scikit-learn."""
+
+    _params: tuple[str, ...] = ()
+
+    def get_params(self, deep: bool = False) -> dict:
+        return {k: getattr(self, k) for k in self._params}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            if key not in self._params:
+                raise ValueError(f"{type(self).__name__} has no parameter {key!r}")
+            setattr(self, key, value)
+        return self
+
+    def clone(self):
+        return type(self)(**self.get_params())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def _matrix(self, X):
+        return X[list(self.features)].to_numpy(dtype="float64")
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+# --------------------------------------------------------------------------- no-skill
+class NoSkill(_Base):
+    """P(onset | ongoing killing in the base year) from training frequencies.
+
+    "Last year's ongoing-killing status" is the status in the base year, the
+    latest year known when the forecast is made. Rates are smoothed with half an
+    onset per cell (Jeffreys) so a cell with no onsets does not give probability 0.
+    """
+
+    _params = ("column",)
+
+    def __init__(self, column: str = "mk_ongoing_count_log2"):
+        self.column = column
+
+    @property
+    def features(self):
+        return (self.column,)
+
+    def fit(self, X, y):
+        on = X[self.column].to_numpy(dtype="float64") > 0
+        y = np.asarray(y, dtype="float64")
+        self.rates_ = [float((y[on == k].sum() + 0.5) / ((on == k).sum() + 1.0))
+                       for k in (False, True)]
+        return self
+
+    def predict_proba(self, X):
+        on = X[self.column].to_numpy(dtype="float64") > 0
+        return _proba(np.where(on, self.rates_[1], self.rates_[0]))
+
+    def contributions(self, X):
+        import pandas as pd
+
+        p = self.predict_proba(X)[:, 1]
+        base = _logit(np.array(sum(self.rates_) / 2))
+        return pd.DataFrame({self.column: _logit(p) - base}, index=X.index), np.full(len(X), base)
+
+    def to_dict(self):
+        return {"params": self.get_params(), "rates": self.rates_}
+
+    @classmethod
+    def from_dict(cls, d):
+        m = cls(**d["params"])
+        m.rates_ = list(d["rates"])
+        return m
+
+
+# --------------------------------------------------------------------------- elastic net
+def _enet_path(X, y, lambdas, alpha, beta=None, b0=None, tol=1e-7, max_irls=50, fdev=1e-5):
+    """Elastic-net logistic regression along ``lambdas`` (decreasing), glmnet's objective.
+
+    Minimises -loglik/N + lambda * (alpha*|b|_1 + (1-alpha)/2*|b|_2^2) on standardised
+    ``X`` by iteratively reweighted least squares with coordinate descent on the
+    weighted Gram matrix (p is small, N is a few thousand). Returns
+    (intercepts, coefficients) for every lambda reached, warm-starting each from the
+    last. Like glmnet, the path stops early once the explained deviance grows by less
+    than ``fdev`` (relative) from one lambda to the next, or passes 0.999: the rest of
+    the path would fit noise, and near-collinear predictors (year, year_sq) make it slow.
+    """
+    n, p = X.shape
+    beta = np.zeros(p) if beta is None else beta.copy()
+    ybar = y.mean()
+    b0 = _logit(ybar) if b0 is None else b0
+    intercepts = np.empty(len(lambdas))
+    coefs = np.empty((len(lambdas), p))
+    null_dev = _deviance(y, np.full(n, _logit(ybar))).sum()
+    prev_ratio = 0.0
+    for k, lam in enumerate(lambdas):
+        l1, l2 = lam * alpha, lam * (1 - alpha)
+        for _ in range(max_irls):
+            eta = b0 + X @ beta
+            mu = _sigmoid(eta)
+            w = np.maximum(mu * (1 - mu), 1e-5)
+            z = eta + (y - mu) / w
+            v = w / n
+            sv = v.sum()
+            xbar = (v @ X) / sv
+            zbar = (v @ z) / sv
+            Xc = X - xbar
+            H = Xc.T @ (Xc * v[:, None])
+            g = Xc.T @ (v * (z - zbar))
+            old = beta.copy()
+            beta = _quadratic_enet(H + l2 * np.eye(p), g, l1, beta, tol)
+            b0 = zbar - xbar @ beta
+            if np.max(np.diag(H) * (beta - old) ** 2) < tol:
+                break
+        intercepts[k] = b0
+        coefs[k] = beta
+        ratio = 1 - _deviance(y, b0 + X @ beta).sum() / null_dev
+        if k > 0 and (ratio - prev_ratio < fdev * ratio or ratio > 0.999):
+            return intercepts[: k + 1], coefs[: k + 1]
+        prev_ratio = ratio
+    return intercepts, coefs
+
+
+def _quadratic_enet(M, g, l1, beta, tol, max_sweeps=2000):
+    """Minimise b'Mb/2 - g'b + l1*|b|_1 by coordinate descent, finishing exactly.
+
+    Plain coordinate descent crawls when predictors are nearly collinear (year and
+    year_sq). So every few sweeps we guess the solution from the current support and
+    signs, solve the linear system on that support, and stop if the guess meets the
+    optimality conditions (signs agree; |gradient| <= l1 off the support).
+    """
+    p = len(g)
+    beta = beta.copy()
+    diag = np.diag(M)
+    q = g - M @ beta
+    for sweep in range(max_sweeps):
+        max_step = 0.0
+        for j in range(p):
+            bj = beta[j]
+            r = q[j] + diag[j] * bj
+            new = math.copysign(max(abs(r) - l1, 0.0), r) / diag[j]
+            d = new - bj
+            if d != 0.0:
+                beta[j] = new
+                q -= M[:, j] * d
+                max_step = max(max_step, diag[j] * d * d)
+        if max_step < tol:
+            return beta
+        if sweep % 3 == 2:
+            active = beta != 0
+            signs = np.sign(beta[active])
+            try:
+                b_active = np.linalg.solve(M[np.ix_(active, active)], g[active] - l1 * signs)
+            except np.linalg.LinAlgError:
+                continue
+            if np.all(np.sign(b_active) == signs):
+                guess = np.zeros(p)
+                guess[active] = b_active
+                grad = g - M @ guess
+                if np.all(np.abs(grad[~active]) <= l1 * (1 + 1e-9) + 1e-12):
+                    return guess
+    return beta
+
+
+def _deviance(y, eta):
+    # binomial deviance per row, as glmnet's cv "deviance"
+    return -2 * (y * eta - np.logaddexp(0, eta))
+
+
+class ElasticNetLogit(_Base):
+    """EWP's model: elastic-net logistic regression, lambda by K-fold CV deviance.
+
+    Parameters (defaults are EWP's glmnet settings):
+    alpha=0.5 (the l1 share), n_lambda=100, lambda_min_ratio=1e-4 (glmnet's value when
+    rows outnumber predictors), cv=10 folds on binomial deviance, lambda.min;
+    lambda_ fixes lambda and skips the CV; random_state seeds the folds.
+
+    Missing values: rows with any missing predictor are dropped from training (EWP
+    drops them too); at prediction time a missing predictor takes its training mean,
+    so it contributes nothing. Folds are stratified on the outcome (glmnet's are
+    random); with ~150 positives in 10 folds this keeps every fold scoreable.
+    """
+
+    _params = ("features", "alpha", "n_lambda", "lambda_min_ratio", "cv", "lambda_",
+               "random_state")
+
+    def __init__(self, features=EWP_PREDICTORS, alpha: float = 0.5, n_lambda: int = 100,
+                 lambda_min_ratio: float = 1e-4, cv: int = 10, lambda_: float | None = None,
+                 random_state: int = SEED):
+        self.features = tuple(features)
+        self.alpha = alpha
+        self.n_lambda = n_lambda
+        self.lambda_min_ratio = lambda_min_ratio
+        self.cv = cv
+        self.lambda_ = lambda_
+        self.random_state = random_state
+
+    def _validate(self):
+        if not 0 < self.alpha <= 1:
+            raise ValueError("alpha must be in (0, 1]")
+        if self.n_lambda < 2 or self.cv < 3:
+            raise ValueError("n_lambda must be >= 2 and cv >= 3")
+
+    def fit(self, X, y):
+        from sklearn.model_selection import StratifiedKFold
+
+        self._validate()
+        A = self._matrix(X)
+        y = np.asarray(y, dtype="float64")
+        keep = ~np.isnan(A).any(axis=1)
+        A, y = A[keep], y[keep]
+        self.n_dropped_ = int((~keep).sum())
+        self.center_ = A.mean(axis=0)
+        scale = A.std(axis=0)  # glmnet standardises with the 1/N variance
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        Z = (A - self.center_) / self.scale_
+        n = len(y)
+        lam_max = np.max(np.abs(Z.T @ (y - y.mean()))) / (n * self.alpha)
+        if self.lambda_ is not None:
+            lambdas = np.array([self.lambda_])
+            if self.lambda_ < lam_max:  # walk down to it: warm starts keep IRLS stable
+                lambdas = np.r_[np.geomspace(lam_max, self.lambda_, 20)[:-1], self.lambda_]
+            self.chosen_lambda_ = float(self.lambda_)
+        else:
+            lambdas = lam_max * np.geomspace(1.0, self.lambda_min_ratio, self.n_lambda)
+            folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
+            # glmnet: the full-data path fixes the lambdas; each fold fits along them, and
+            # only lambdas every fold reached are compared.
+            b0s, bs = _enet_path(Z, y, lambdas, self.alpha)
+            lambdas = lambdas[: len(b0s)]
+            dev = []
+            for tr, te in folds.split(Z, y):
+                fb0, fb = _enet_path(Z[tr], y[tr], lambdas, self.alpha)
+                eta = fb0[None, :] + Z[te] @ fb.T
+                dev.append(_deviance(y[te][:, None], eta).mean(axis=0))
+            reach = min(len(d) for d in dev)
+            self.cv_deviance_ = np.mean([d[:reach] for d in dev], axis=0)
+            best = int(np.argmin(self.cv_deviance_))
+            self.chosen_lambda_ = float(lambdas[best])
+            self.intercept_std_ = float(b0s[best])
+            self.coef_std_ = bs[best]
+            return self
+        b0s, bs = _enet_path(Z, y, lambdas, self.alpha, fdev=0.0)
+        self.intercept_std_ = float(b0s[-1])
+        self.coef_std_ = bs[-1]
+        return self
+
+    @property
+    def tuned_params_(self):
+        return {"lambda_": self.chosen_lambda_}
+
+    def _z(self, X):
+        A = self._matrix(X)
+        A = np.where(np.isnan(A), self.center_, A)
+        return (A - self.center_) / self.scale_
+
+    def decision_function(self, X):
+        return self.intercept_std_ + self._z(X) @ self.coef_std_
+
+    def predict_proba(self, X):
+        return _proba(_sigmoid(self.decision_function(X)))
+
+    def contributions(self, X):
+        """Log-odds contribution of each predictor against the training mean row."""
+        import pandas as pd
+
+        c = self._z(X) * self.coef_std_
+        return (pd.DataFrame(c, columns=list(self.features), index=X.index),
+                np.full(len(X), self.intercept_std_))
+
+    def to_dict(self):
+        return {"params": {**self.get_params(), "features": list(self.features)},
+                "center": self.center_.tolist(), "scale": self.scale_.tolist(),
+                "coef_std": self.coef_std_.tolist(), "intercept_std": self.intercept_std_,
+                "chosen_lambda": self.chosen_lambda_, "n_dropped": self.n_dropped_}
+
+    @classmethod
+    def from_dict(cls, d):
+        m = cls(**d["params"])
+        m.center_ = np.array(d["center"])
+        m.scale_ = np.array(d["scale"])
+        m.coef_std_ = np.array(d["coef_std"])
+        m.intercept_std_ = float(d["intercept_std"])
+        m.chosen_lambda_ = float(d["chosen_lambda"])
+        m.n_dropped_ = int(d["n_dropped"])
+        return m
+
+
+# --------------------------------------------------------------------------- boosted trees
+class BoostedTrees(_Base):
+    """LightGBM gradient-boosted trees, regularised for ~150 positives.
+
+    NaN predictors are routed natively by each split. One thread and LightGBM's
+    deterministic mode, so a fit is reproducible bit for bit.
+    """
+
+    _params = ("features", "n_estimators", "learning_rate", "num_leaves", "min_child_samples",
+               "subsample", "colsample", "reg_lambda", "random_state")
+
+    def __init__(self, features=EWP_PREDICTORS, n_estimators: int = 300,
+                 learning_rate: float = 0.02, num_leaves: int = 4, min_child_samples: int = 40,
+                 subsample: float = 0.7, colsample: float = 0.7, reg_lambda: float = 5.0,
+                 random_state: int = SEED):
+        self.features = tuple(features)
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample = colsample
+        self.reg_lambda = reg_lambda
+        self.random_state = random_state
+
+    def _lgb_params(self):
+        if self.num_leaves < 2 or self.n_estimators < 1 or not 0 < self.learning_rate <= 1:
+            raise ValueError("num_leaves >= 2, n_estimators >= 1, 0 < learning_rate <= 1")
+        return {
+            "objective": "binary", "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves, "min_data_in_leaf": self.min_child_samples,
+            "bagging_fraction": self.subsample, "bagging_freq": 1,
+            "feature_fraction": self.colsample, "lambda_l2": self.reg_lambda,
+            "seed": self.random_state, "deterministic": True, "force_row_wise": True,
+            "num_threads": 1, "verbose": -1,
+        }
+
+    def fit(self, X, y):
+        import lightgbm as lgb
+
+        data = lgb.Dataset(self._matrix(X), label=np.asarray(y, dtype="float64"),
+                           feature_name=[f.replace(".", "_") for f in self.features],
+                           free_raw_data=True)
+        self.booster_ = lgb.train(self._lgb_params(), data, num_boost_round=self.n_estimators)
+        return self
+
+    @property
+    def tuned_params_(self):
+        return {}
+
+    def decision_function(self, X):
+        return self.booster_.predict(self._matrix(X), raw_score=True)
+
+    def predict_proba(self, X):
+        return _proba(_sigmoid(self.decision_function(X)))
+
+    def contributions(self, X):
+        """TreeSHAP values (LightGBM's ``pred_contrib``), in log-odds."""
+        import pandas as pd
+
+        c = self.booster_.predict(self._matrix(X), pred_contrib=True)
+        return (pd.DataFrame(c[:, :-1], columns=list(self.features), index=X.index), c[:, -1])
+
+    def to_dict(self):
+        return {"params": {**self.get_params(), "features": list(self.features)},
+                "booster": self.booster_.model_to_string()}
+
+    @classmethod
+    def from_dict(cls, d):
+        import lightgbm as lgb
+
+        m = cls(**d["params"])
+        m.booster_ = lgb.Booster(model_str=d["booster"])
+        return m
+
+
+# --------------------------------------------------------------------------- ensemble
+class CalibratedEnsemble(_Base):
+    """Logistic stack of the members' log-odds: P = sigmoid(a + sum_k w_k * logit_k).
+
+    The weights and intercept are fitted on out-of-fold predictions (``cv``
+    stratified folds of the training rows), which both combines and calibrates.
+    Each member's tuned hyper-parameters (the elastic net's lambda) are fixed at
+    their full-data value inside those folds, to keep the cost at ``cv+1`` fits.
+    Because the stack is linear in log-odds, the members' contributions add up to
+    the ensemble's exactly.
+    """
+
+    _params = ("members", "cv", "C", "random_state")
+
+    def __init__(self, members=None, cv: int = 5, C: float = 1.0, random_state: int = SEED):
+        self.members = members
+        self.cv = cv
+        self.C = C
+        self.random_state = random_state
+
+    def _members(self):
+        return list(self.members) if self.members is not None else [ElasticNetLogit(),
+                                                                     BoostedTrees()]
+
+    @property
+    def features(self):
+        out = []
+        for m in self.members_:
+            out.extend(f for f in m.features if f not in out)
+        return tuple(out)
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+
+        y = np.asarray(y, dtype="float64")
+        self.members_ = [m.clone().fit(X, y) for m in self._members()]
+        oof = np.zeros((len(y), len(self.members_)))
+        folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
+        for tr, te in folds.split(np.zeros(len(y)), y):
+            for k, fitted in enumerate(self.members_):
+                m = fitted.clone().set_params(**fitted.tuned_params_)
+                m.fit(X.iloc[tr], y[tr])
+                oof[te, k] = _logit(m.predict_proba(X.iloc[te])[:, 1])
+        stack = LogisticRegression(C=self.C).fit(oof, y.astype(int))
+        self.weights_ = stack.coef_[0].astype(float)
+        self.intercept_ = float(stack.intercept_[0])
+        return self
+
+    def member_logits(self, X):
+        return np.column_stack([_logit(m.predict_proba(X)[:, 1]) for m in self.members_])
+
+    def decision_function(self, X):
+        return self.intercept_ + self.member_logits(X) @ self.weights_
+
+    def predict_proba(self, X):
+        return _proba(_sigmoid(self.decision_function(X)))
+
+    def contributions(self, X):
+        import pandas as pd
+
+        total = pd.DataFrame(0.0, index=X.index, columns=list(self.features))
+        base = np.full(len(X), self.intercept_)
+        for w, m in zip(self.weights_, self.members_, strict=True):
+            c, b = m.contributions(X)
+            total[c.columns] += w * c
+            base = base + w * b
+        return total, base
+
+    def to_dict(self):
+        return {"params": {"cv": self.cv, "C": self.C, "random_state": self.random_state},
+                "weights": self.weights_.tolist(), "intercept": self.intercept_,
+                "members": [model_to_dict(m) for m in self.members_]}
+
+    @classmethod
+    def from_dict(cls, d):
+        m = cls(**d["params"])
+        m.members_ = [model_from_dict(x) for x in d["members"]]
+        m.members = [x.clone() for x in m.members_]
+        m.weights_ = np.array(d["weights"])
+        m.intercept_ = float(d["intercept"])
+        return m
+
+
+# --------------------------------------------------------------------------- registry
+MODELS = {
+    "no-skill": NoSkill,
+    "ewp": ElasticNetLogit,
+    "gbm": BoostedTrees,
+    "ensemble": CalibratedEnsemble,
+}
+KIND_OF = {cls: kind for kind, cls in MODELS.items()}
+CHOSEN = "ensemble"  # the model `train` fits by default; see docs/forecast.md
+
+
+def make_model(kind: str):
+    try:
+        return MODELS[kind]()
+    except KeyError:
+        raise ValueError(f"unknown model {kind!r}; expected one of {', '.join(MODELS)}")
+
+
+def model_to_dict(model) -> dict:
+    return {"kind": KIND_OF[type(model)], **model.to_dict()}
+
+
+def model_from_dict(d: dict):
+    return MODELS[d["kind"]].from_dict(d)
