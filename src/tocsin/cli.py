@@ -45,6 +45,9 @@ from tocsin.framework.cli import app as framework_app  # noqa: E402
 
 app.add_typer(framework_app, name="framework")
 # (areas add their `app.add_typer(...)` lines here)
+from tocsin.warning.cli import app as warn_app  # noqa: E402
+
+app.add_typer(warn_app, name="warn")
 from tocsin.events.cli import app as events_app  # noqa: E402
 
 app.add_typer(events_app, name="events")

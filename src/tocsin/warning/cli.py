@@ -1,0 +1,299 @@
+"""``tocsin warn``: run detection, list and handle alerts, validate rules, backtest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+
+from tocsin.errors import InputError, Problem
+from tocsin.home import HomeOption
+from tocsin.options import Format, FormatOption
+
+app = typer.Typer(help="Early warning: weekly signals, escalation alerts tied to the "
+                       "framework, their lifecycle, notifications and backtest.",
+                  no_args_is_help=True)
+
+STATUSES = ["new", "acknowledged", "dismissed", "escalated", "closed"]
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(Problem(option, f"{value!r} is not a date (YYYY-MM-DD)")) from exc
+
+
+@app.command()
+def run(
+    since: str = typer.Option(None, "--since", help="Store only alerts of weeks from this "
+                                                    "date (YYYY-MM-DD); baselines still use "
+                                                    "all history."),
+    rules: list[Path] = typer.Option([], "--rules", help="Extra rule file(s) besides the "
+                                                         "defaults and <home>/alert-rules/."),
+    notify: bool = typer.Option(True, "--notify/--no-notify",
+                                help="Send new alerts to <home>/subscribers.yaml."),
+    home: HomeOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Refresh the weekly signals from the event store, detect, store new alerts, notify."""
+    from tocsin.home import ensure_home
+    from tocsin.warning import lifecycle, signals
+    from tocsin.warning import notify as notify_mod
+    from tocsin.warning.alerts import detect_alerts
+    from tocsin.warning.rules import load_rules
+
+    home = ensure_home(home)
+    since_d = _date(since, "--since")
+    active = load_rules(home, rules)
+    subs = notify_mod.load_subscribers(notify_mod.subscribers_path(home)) if notify else None
+    refresh = signals.refresh(home)
+    alerts = detect_alerts(home, active, since_d)
+    stored = lifecycle.store(home, alerts)
+    new_rows = [lifecycle.as_dict(r) for r in lifecycle.query(home)
+                if r.pk in set(stored.created)]
+    deliveries = []
+    if subs and subs.subscribers and new_rows:
+        deliveries = notify_mod.deliver(
+            subs, new_rows,
+            already=lambda a, s, c: lifecycle.already_delivered(home, a, s, c),
+            record=lambda a, s, c, ok, d: lifecycle.record_delivery(home, a, s, c, ok, d))
+    result = {
+        "signals": {"new_batches": refresh.new_batches, "weeks_recomputed": refresh.dirty_weeks,
+                    "rows": refresh.signal_rows, "full_rebuild": refresh.full},
+        "rules": len(active), "alerts_found": len(alerts), "alerts_new": len(stored.created),
+        "alerts_updated": stored.updated, "alerts_unchanged": stored.unchanged,
+        "notifications": deliveries, "new": new_rows,
+    }
+    if fmt == Format.json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    if refresh.new_batches == 0 and refresh.signal_rows == 0:
+        typer.echo("the event store is empty: ingest events first (tocsin events ingest FILE...)")
+    typer.echo(f"signals: {refresh.new_batches} new batch(es), {refresh.dirty_weeks} "
+               f"country-weeks recomputed{' (full build)' if refresh.full else ''}, "
+               f"{refresh.signal_rows:,} rows")
+    typer.echo(f"{len(active)} rules: {len(alerts)} alerts found, {len(stored.created)} new, "
+               f"{stored.updated} updated, {stored.unchanged} unchanged")
+    for row in new_rows[:25]:
+        typer.echo("  " + _line(row))
+    if len(new_rows) > 25:
+        typer.echo(f"  ... {len(new_rows) - 25} more (tocsin warn alerts --status new)")
+    if deliveries:
+        ok = sum(d["ok"] for d in deliveries)
+        typer.echo(f"notifications: {ok} sent, {len(deliveries) - ok} failed")
+        for d in deliveries:
+            if not d["ok"]:
+                typer.echo(f"  alert {d['alert']} to {d['subscriber']} by {d['channel']}: "
+                           f"{d['detail']}", err=True)
+
+
+def _line(a: dict) -> str:
+    where = a["country"] + (f"/{a['unit']}" if a["unit"] else "")
+    f = a["figures"]
+    fig = f"{f.get('measure')}={f.get('value')}"
+    if "p_value" in f:
+        fig += f" (expected {f['expected']:.1f}, p={f['p_value']:.0e})"
+    elif "rolling_30d" in f:
+        fig = f"30-day fatalities={f['rolling_30d']} (1-year max {f['prior_max_1y']})"
+    return (f"#{a['id']:<5} {a['week']} {where:28} {a['severity']:8} {a['status']:12} "
+            f"{a['rule']}: {fig}; {a['event_count']} events")
+
+
+@app.command()
+def alerts(
+    country: str = typer.Option(None, "--country", help="ISO 3166-1 alpha-3 code."),
+    status: list[str] = typer.Option([], "--status", help=f"One of {', '.join(STATUSES)} "
+                                                          "(repeatable)."),
+    rule: list[str] = typer.Option([], "--rule", help="Only these rule ids (repeatable)."),
+    since: str = typer.Option(None, "--since", help="Weeks from this date (YYYY-MM-DD)."),
+    assessment: Path = typer.Option(None, "--assessment",
+                                    help="Show alerts against the watch points of this "
+                                         "assessment file (their alert_rules)."),
+    limit: int = typer.Option(0, "--limit", help="At most this many (0 = all)."),
+    home: HomeOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """List stored alerts, newest week first."""
+    from tocsin.warning import lifecycle
+
+    bad = [s for s in status if s not in STATUSES]
+    if bad:
+        raise InputError(Problem("--status", f"{bad[0]!r} is not one of {', '.join(STATUSES)}"))
+    watch = None
+    if assessment is not None:
+        watch = _watch_points(assessment)
+        if country is None:
+            country = watch["country"]
+    rows = lifecycle.query(home, country, status, rule or None, _date(since, "--since"),
+                           limit or None)
+    data = [lifecycle.as_dict(r) for r in rows]
+    if watch is not None:
+        grouped = []
+        for wp in watch["watch_points"]:
+            mine = [a for a in data if a["rule"] in wp["alert_rules"]]
+            grouped.append({**wp, "alerts": mine})
+        if fmt == Format.json:
+            typer.echo(json.dumps({"country": country, "watch_points": grouped}, indent=2))
+            return
+        for wp in grouped:
+            typer.echo(f"watch point {wp['id']} ({wp['scenario']}): {wp['text']}")
+            typer.echo(f"  rules: {', '.join(wp['alert_rules']) or '(none named)'}; "
+                       f"{len(wp['alerts'])} alert(s)")
+            for a in wp["alerts"][:20]:
+                typer.echo("    " + _line(a))
+        return
+    if fmt == Format.json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    if not data:
+        typer.echo("no alerts match (tocsin warn run detects them)")
+        return
+    for a in data:
+        typer.echo(_line(a))
+
+
+def _watch_points(path: Path) -> dict:
+    """The assessment's watch points that name alert rules (read with the assessment's
+    own reader, so its errors keep their file and line)."""
+    from tocsin.assessment.io import load_assessment
+
+    assessment = load_assessment(path)
+    points = []
+    for sc in assessment.scenarios:
+        for wp in sc.watch_points:
+            points.append({"id": wp.id, "scenario": sc.id, "text": wp.text,
+                           "alert_rules": list(wp.alert_rules),
+                           "indicators": list(wp.indicators), "triggers": list(wp.triggers)})
+    return {"country": assessment.country, "watch_points": points}
+
+
+@app.command()
+def show(alert_id: int = typer.Argument(..., metavar="ID"), home: HomeOption = None,
+         fmt: FormatOption = Format.text) -> None:
+    """One alert in full: figures, events, indicators, triggers, preventive options."""
+    from tocsin.warning import lifecycle
+    from tocsin.warning.notify import email_text
+
+    rows = [r for r in lifecycle.query(home) if r.pk == alert_id]
+    if not rows:
+        raise InputError(Problem(f"alert {alert_id}", "no such alert (see tocsin warn alerts)"))
+    a = lifecycle.as_dict(rows[0])
+    if fmt == Format.json:
+        typer.echo(json.dumps(a, indent=2))
+        return
+    subject, text = email_text(a)
+    typer.echo(f"#{a['id']} [{a['status']}{': ' + a['reason'] if a['reason'] else ''}] "
+               f"{subject.removeprefix('[Tocsin] ')}")
+    typer.echo(text.rstrip())
+
+
+def _status_command(name: str, to: str, help_text: str, needs_reason: bool = False):
+    def command(alert_id: int = typer.Argument(..., metavar="ID"),
+                reason: str = typer.Option("" if not needs_reason else ..., "--reason",
+                                           help="Why (kept in the alert's history and the "
+                                                "audit log)."),
+                home: HomeOption = None) -> None:
+        from tocsin.warning import lifecycle
+
+        row = lifecycle.change_status(home, alert_id, to, reason)
+        typer.echo(f"alert {row.pk} ({row.rule}, {row.country}, week of {row.week}): {to}")
+
+    command.__doc__ = help_text
+    app.command(name)(command)
+
+
+_status_command("ack", "acknowledged", "Acknowledge an alert: someone is looking at it.")
+_status_command("dismiss", "dismissed", "Dismiss an alert, with a reason (--reason).",
+                needs_reason=True)
+_status_command("escalate", "escalated", "Escalate an alert to decision-makers.")
+_status_command("close", "closed", "Close an alert: dealt with.")
+
+
+@app.command("rules")
+def rules_cmd(home: HomeOption = None, fmt: FormatOption = Format.text) -> None:
+    """List the active alert rules (shipped defaults and <home>/alert-rules/)."""
+    from tocsin.warning.rules import classes_for, indicators_for, load_rules, triggers_for
+
+    active = load_rules(home)
+    data = [{"id": r.id, "name": r.name, "severity": r.severity, "level": r.level,
+             "measure": r.measure, "condition": r.condition.model_dump(exclude_none=True),
+             "classes": classes_for(r), "indicators": indicators_for(r),
+             "triggers": triggers_for(r), "baseline": r.baseline, "file": r.file}
+            for r in active]
+    if fmt == Format.json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    for r in data:
+        cond = r["condition"]
+        kind = next(iter(cond))
+        detail = cond[kind] if kind == "threshold" else ", ".join(
+            f"{k}={v}" for k, v in cond[kind].items())
+        typer.echo(f"{r['id']:32} {r['severity']:8} {r['level']:7} {r['measure']:19} "
+                   f"{kind} {detail}{'  [baseline]' if r['baseline'] else ''}")
+
+
+@app.command()
+def validate(files: list[Path] = typer.Argument(..., metavar="FILE..."),
+             fmt: FormatOption = Format.text) -> None:
+    """Check alert rule files; list every problem with its file and line (exit 1 if any)."""
+    from tocsin.errors import UnreadableError
+    from tocsin.warning.rules import read_rule_file
+
+    problems, counts = [], {}
+    for f in files:
+        try:
+            counts[str(f)] = len(read_rule_file(f))
+        except UnreadableError:
+            raise
+        except InputError as exc:
+            problems += exc.problems
+    if fmt == Format.json:
+        typer.echo(json.dumps({"valid": not problems, "rules": counts,
+                               "problems": [p.as_dict() for p in problems]}, indent=2))
+    else:
+        for p in problems:
+            typer.echo(str(p))
+        for f, n in counts.items():
+            typer.echo(f"{f}: valid, {n} rule(s)")
+        if problems:
+            typer.echo(f"invalid, {len(problems)} problem(s)")
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def backtest(
+    onsets: Path = typer.Option(None, "--onsets", help="CSV with columns country,date "
+                                                       "(default: the documented onsets "
+                                                       "shipped with Tocsin)."),
+    rules: list[Path] = typer.Option([], "--rules", help="Extra rule file(s)."),
+    chart: Path = typer.Option(None, "--chart", help="Write a PNG chart here."),
+    home: HomeOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Did alerts fire 1-26 weeks before known onsets? Tocsin's rules vs the HDX baseline."""
+    from tocsin.home import ensure_home
+    from tocsin.warning import backtest as bt
+    from tocsin.warning import signals
+    from tocsin.warning.rules import load_rules
+
+    home = ensure_home(home)
+    found = bt.read_onsets(onsets or bt.SHIPPED_ONSETS)
+    active = load_rules(home, rules)
+    signals.refresh(home)
+    result = bt.run_backtest(home, active, found)
+    result["onsets_file"] = str(onsets or bt.SHIPPED_ONSETS)
+    if chart:
+        result["chart"] = str(bt.chart(result, chart))
+    if fmt == Format.json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+    else:
+        typer.echo(f"onsets: {result['onsets_file']} ({len(found)})")
+        typer.echo(bt.render(result))
+        if chart:
+            typer.echo(f"chart: {chart}")

@@ -1,0 +1,208 @@
+"""Notifications of new alerts: a JSON webhook signed with HMAC-SHA256, and e-mail.
+
+Who gets what is data: ``<home>/subscribers.yaml`` lists subscribers, each with
+the countries they follow (none = all), the lowest severity they want, and a
+webhook and/or an e-mail address; the SMTP server is set once at the top. Secrets
+are named by environment variable (``secret_env``, ``password_env``) so the file
+can be shared without them. Format and signature: docs/early-warning.md.
+
+Webhook signature: header ``X-Tocsin-Signature: sha256=<hex>``, the HMAC-SHA256 of
+``<X-Tocsin-Timestamp>.<body>`` with the subscriber's secret. Including the
+timestamp lets a receiver refuse replays of an old message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import smtplib
+import time
+import urllib.request
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from tocsin.errors import InputError, Problem
+from tocsin.warning.rules import SEVERITIES, Severity, severity_rank
+from tocsin.yamlsource import pydantic_problems, read_yaml
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Smtp(_Model):
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = Field("tocsin@localhost", alias="from")
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = 30
+
+
+class Webhook(_Model):
+    url: Annotated[str, StringConstraints(pattern=r"^https?://")]
+    secret: str | None = None  # prefer secret_env: the file then holds no secret
+    secret_env: str | None = None
+    timeout: float = 30
+
+
+class Subscriber(_Model):
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    countries: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]] = []
+    min_severity: Severity = "high"
+    include_baseline: bool = False  # HDX baseline alerts are for the backtest by default
+    email: str | None = None
+    webhook: Webhook | None = None
+
+    def wants(self, alert: dict) -> bool:
+        if alert.get("baseline") and not self.include_baseline:
+            return False
+        if self.countries and alert["country"] not in self.countries:
+            return False
+        return severity_rank(alert["severity"]) >= severity_rank(self.min_severity)
+
+
+class Subscribers(_Model):
+    smtp: Smtp = Smtp()
+    subscribers: list[Subscriber] = []
+
+
+def subscribers_path(home: Path) -> Path:
+    return Path(home) / "subscribers.yaml"
+
+
+def load_subscribers(path: Path) -> Subscribers:
+    if not Path(path).exists():
+        return Subscribers()
+    doc = read_yaml(path)
+    try:
+        subs = Subscribers.model_validate(doc.data or {})
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(doc, exc)) from exc
+    problems = []
+    for i, s in enumerate(subs.subscribers):
+        if not s.email and not s.webhook:
+            problems.append(doc.problem(("subscribers", i), "give an 'email' or a 'webhook'"))
+        if s.webhook and not (s.webhook.secret or s.webhook.secret_env):
+            problems.append(doc.problem(("subscribers", i, "webhook"),
+                                        "a webhook needs 'secret_env' (or 'secret') to sign with"))
+    if problems:
+        raise InputError(problems)
+    return subs
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    """What a receiver does (shown in the docs; used by the tests' receiver)."""
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def _secret(hook: Webhook) -> str:
+    if hook.secret_env:
+        value = os.environ.get(hook.secret_env)
+        if not value:
+            raise InputError(Problem("subscribers.yaml", f"environment variable "
+                                                         f"{hook.secret_env} is not set"))
+        return value
+    return hook.secret or ""
+
+
+def payload(alert: dict) -> dict:
+    from tocsin import __version__
+
+    return {"type": "tocsin.alert", "tocsin_version": __version__, "alert": alert}
+
+
+def send_webhook(hook: Webhook, alert: dict) -> str:
+    body = json.dumps(payload(alert), sort_keys=True, default=str).encode()
+    stamp = str(int(time.time()))
+    req = urllib.request.Request(hook.url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "User-Agent": "tocsin",
+        "X-Tocsin-Timestamp": stamp, "X-Tocsin-Signature": sign(_secret(hook), stamp, body)})
+    with urllib.request.urlopen(req, timeout=hook.timeout) as resp:  # noqa: S310 (http(s) only)
+        return f"HTTP {resp.status}"
+
+
+def email_text(alert: dict) -> tuple[str, str]:
+    where = alert["country"] + (f" / {alert['unit']}" if alert.get("unit") else "")
+    subject = (f"[Tocsin] {alert['severity'].upper()}: {alert['rule_name']} - {where}, "
+               f"week of {alert['week']}")
+    f = alert["figures"]
+    lines = [f"{alert['rule_name']}", f"{where}, week of {alert['week']} (source: "
+             f"{alert['source']})", "",
+             f"Figures: {json.dumps(f, sort_keys=True)}",
+             f"Events behind it: {alert['event_count']} "
+             f"(ids: {', '.join(alert['event_ids'][:10])}"
+             f"{' ...' if len(alert['event_ids']) > 10 else ''})", "",
+             "Evidence for these indicators (UN Framework of Analysis):"]
+    lines += [f"  {i['ref']}: {i.get('text') or ''}" for i in alert["indicators"]]
+    if alert["triggers"]:
+        lines += ["Triggers (SG report 2013):"]
+        lines += [f"  {t['ref']}: {t.get('name') or ''}" for t in alert["triggers"]]
+    if alert["options"]:
+        lines += ["", "Preventive options (resilience measures) that answer these risk factors:"]
+        for o in alert["options"]:
+            lines.append(f"  - {o['name']}")
+            for sp in o["state_practice"][:2]:
+                lines.append(f"      e.g. {', '.join(sp['states'])}: {sp['text']}")
+    if alert.get("id") is not None:
+        lines += ["", f"Acknowledge: tocsin warn ack {alert['id']}"]
+    return subject, "\n".join(lines) + "\n"
+
+
+def send_email(smtp: Smtp, to: str, alert: dict) -> str:
+    subject, text = email_text(alert)
+    msg = EmailMessage()
+    msg["From"] = smtp.sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(text)
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as s:
+        if smtp.starttls:
+            s.starttls()
+        if smtp.username:
+            s.login(smtp.username, os.environ.get(smtp.password_env or "", ""))
+        s.send_message(msg)
+    return f"sent to {to}"
+
+
+def deliver(subs: Subscribers, alerts: list[dict], already=None, record=None) -> list[dict]:
+    """Send each alert to every subscriber that wants it; a failure is recorded and
+    does not stop the others. ``already(alert_id, subscriber, channel)`` skips what
+    was sent before; ``record(...)`` stores the outcome (the lifecycle's Delivery)."""
+    results = []
+    for alert in alerts:
+        for sub in subs.subscribers:
+            if not sub.wants(alert):
+                continue
+            channels = []
+            if sub.webhook:
+                channels.append(("webhook", lambda a=alert, s=sub: send_webhook(s.webhook, a)))
+            if sub.email:
+                channels.append(("email", lambda a=alert, s=sub: send_email(subs.smtp, s.email,
+                                                                               a)))
+            for channel, send in channels:
+                if already and already(alert.get("id"), sub.id, channel):
+                    continue
+                try:
+                    detail, ok = send(), True
+                except (OSError, smtplib.SMTPException, InputError) as exc:
+                    detail, ok = f"failed: {exc}", False
+                if record:
+                    record(alert.get("id"), sub.id, channel, ok, detail)
+                results.append({"alert": alert.get("id"), "subscriber": sub.id,
+                                "channel": channel, "ok": ok, "detail": detail})
+    return results
+
+
+__all__ = ["SEVERITIES", "Subscribers", "deliver", "load_subscribers", "sign", "verify"]
