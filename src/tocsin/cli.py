@@ -46,6 +46,7 @@ from tocsin.framework.cli import app as framework_app  # noqa: E402
 app.add_typer(framework_app, name="framework")
 # (areas add their `app.add_typer(...)` lines here)
 from tocsin.forecast.cli import app as forecast_app  # noqa: E402
+
 app.add_typer(forecast_app, name="forecast")
 from tocsin.warning.cli import app as warn_app  # noqa: E402
 
