@@ -143,7 +143,7 @@ def evaluate_rule(db, rule: Rule, since: dt.date | None = None) -> list[Alert]:
             figures["threshold"] = cond.threshold
         else:
             figures.update(expected=round(float(figures_extra["expected"][i, j]), 3),
-                           p_value=float(figures_extra["p_value"][i, j]),
+                           p_value=float(f"{figures_extra['p_value'][i, j]:.4g}"),
                            p_threshold=cond.surprise.p,
                            baseline_weeks=int(figures_extra["baseline_weeks"][i, j]))
         out.append(_alert(rule, src, ctry, unit, week, figures))

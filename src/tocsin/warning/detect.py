@@ -63,7 +63,9 @@ def nb_surprise(values: np.ndarray, baseline_weeks: int = 52, guard_weeks: int =
     into its own baseline. Weeks with fewer than ``min_baseline_weeks`` observed
     baseline weeks get no p-value: with too little history, surprise means nothing.
     """
-    from scipy.stats import nbinom
+    # P(Y >= y) of a negative binomial is a regularised incomplete beta function,
+    # I_{1-p}(y, size); scipy.special is much lighter to import than scipy.stats.
+    from scipy.special import betainc
 
     x = np.atleast_2d(np.asarray(values, dtype=float))
     seen = ~np.isnan(x)
@@ -82,7 +84,8 @@ def nb_surprise(values: np.ndarray, baseline_weeks: int = 52, guard_weeks: int =
         size = 1.0 / inv_size
         p = size / (size + mu)
         # P(Y >= y) = sf(y - 1); y = 0 is never surprising.
-        pv = np.where(x0 > 0, nbinom.sf(np.ceil(x0) - 1, size, p), 1.0)
+        y = np.maximum(np.ceil(x0), 1.0)
+        pv = np.where(x0 > 0, betainc(y, size, 1.0 - p), 1.0)
     scored = seen & (n >= min_baseline_weeks)
     pv = np.where(scored, pv, np.nan)
     return Surprise(expected=mu, size=size, p_value=pv, baseline_weeks=n)
