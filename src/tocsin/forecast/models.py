@@ -507,7 +507,7 @@ def make_model(kind: str):
     try:
         return MODELS[kind]()
     except KeyError:
-        raise ValueError(f"unknown model {kind!r}; expected one of {', '.join(MODELS)}")
+        raise ValueError(f"unknown model {kind!r}; expected one of {', '.join(MODELS)}") from None
 
 
 def model_to_dict(model) -> dict:

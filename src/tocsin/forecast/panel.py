@@ -63,7 +63,8 @@ def get_target(name: str) -> Target:
     try:
         return TARGETS[name]
     except KeyError:
-        raise InputError(Problem("--target", f"unknown target {name!r}; expected 1or2 or 1"))
+        message = f"unknown target {name!r}; expected 1or2 or 1"
+        raise InputError(Problem("--target", message)) from None
 
 
 def last_training_year(base_year: int, target: Target) -> int:
@@ -94,12 +95,13 @@ def read_panel(path: Path | str, *, columns: tuple[str, ...] = EWP_PREDICTORS,
     try:
         frame = pd.read_csv(path, low_memory=False)
     except FileNotFoundError:
-        raise InputError(Problem(name, "no such file"))
+        raise InputError(Problem(name, "no such file")) from None
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(Problem(name, f"not a readable CSV file ({exc.__class__.__name__}: "
-                                       f"{str(exc).splitlines()[0] if str(exc) else ''})"))
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        message = f"not a readable CSV file ({exc.__class__.__name__}: {detail})"
+        raise InputError(Problem(name, message)) from None
     except (IsADirectoryError, PermissionError) as exc:
-        raise InputError(Problem(name, f"cannot read: {exc.strerror}"))
+        raise InputError(Problem(name, f"cannot read: {exc.strerror}")) from None
 
     needed = [*KEYS, *columns, *outcomes]
     missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
