@@ -151,16 +151,16 @@ def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | 
                 started_at = datetime.now(UTC).replace(tzinfo=None)
                 batch_id = new_batch_id()
                 info = open_input(path, d / "tmp" / batch_id)
-                if info.sha256 in seen:
-                    results.append(BatchResult(str(path), "already-ingested", seen[info.sha256],
-                                               sha256=info.sha256))
-                    continue
                 if source == "auto":
                     fmt = detect(info)
                 elif source == "mapped":
                     fmt = Format("mapped", "mapping", f"CSV read through mapping {mapping}")
                 else:
                     fmt = _explicit(info, source)
+                if info.sha256 in seen:
+                    results.append(BatchResult(str(path), "already-ingested", seen[info.sha256],
+                                               sha256=info.sha256))
+                    continue
                 result = BatchResult(str(path), "stored", batch_id, fmt.source, fmt.layout,
                                      fmt.description, sha256=info.sha256)
                 if fmt.source == "mapped":

@@ -141,8 +141,7 @@ def stage(con, info, fmt, batch_id: str, table: str, with_lines: bool = False, *
     sql = build_sql(source, f, batch_id, from_sql, field_checks, line)
     create_staged(con, table)
     con.execute(f"INSERT INTO {table} {sql}")
-    rejected = con.execute(
-        "SELECT count(*) FROM gdelt_rejects").fetchone()[0] if _has(con, "gdelt_rejects") else 0
+    rejected = len(rejected_lines(con))
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + rejected
 
 
@@ -150,8 +149,9 @@ def rejected_lines(con) -> list[tuple[int, str]]:
     """Lines DuckDB's CSV reader could not split (too many fields), with its reason."""
     if not _has(con, "gdelt_rejects"):
         return []
-    return con.execute(
-        "SELECT DISTINCT line, error_message FROM gdelt_rejects ORDER BY line").fetchall()
+    # DuckDB may log one line more than once (one entry per error it found on it).
+    return con.execute("SELECT line, min(error_message) FROM gdelt_rejects "
+                       "GROUP BY line ORDER BY line").fetchall()
 
 
 def _has(con, name: str) -> bool:
