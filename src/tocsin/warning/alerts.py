@@ -178,7 +178,7 @@ def _evaluate_hdx(db, rule: Rule, since: dt.date | None) -> list[Alert]:
         frame = frame[frame["level"] > 0]
         if since is not None:
             frame = frame[frame["day"] >= pd.Timestamp(since)]
-        frame["week"] = frame["day"] - pd.to_timedelta(frame["day"].dt.weekday, unit="D")
+        frame["week"] = frame["day"] - pd.to_timedelta(frame["day"].dt.day_of_week, unit="D")
         for week, wk in frame.groupby("week"):
             top = wk.loc[wk["rolling"].idxmax()]
             figures = {"measure": "fatalities", "value": int(top["rolling"]),
