@@ -143,3 +143,12 @@ scenarios:
     assert any(line == 23 and "unknown trigger id 'no-such-trigger'" in m for line, m in messages)
     assert any(line == 25 and "unknown indicator id '77.7'" in m for line, m in messages)
     assert len(messages) == 2  # alert_rules are not checked
+
+
+def test_id_problems_are_reported_with_shape_problems():
+    text = MINIMAL.replace("'1.1': {level: 3}", "'1.1': {level: 7}").replace(
+        "'1.1': {level: 2, confidence: high}", "'99.9': {level: 2}").replace("id: b", "id: a")
+    messages = sorted((p.line, p.message.split(":")[0]) for p in problems_of(text))
+    assert [line for line, _ in messages] == [11, 12, 16]
+    assert "unknown indicator id '99.9'" in messages[0][1]
+    assert "duplicate assessor 'a'" in messages[1][1]

@@ -60,12 +60,58 @@ def _from_document(doc: YamlDocument, home) -> Assessment:
     try:
         assessment = Assessment.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(pydantic_problems(doc, exc)) from None
+        # Report the id problems too, so one run lists everything wrong with the file.
+        problems = pydantic_problems(doc, exc) + _raw_problems(doc, home)
+        raise InputError(sorted(problems, key=lambda p: p.line or 0)) from None
     fw = _framework(assessment, doc, home)
     problems = check(assessment, fw, doc)
     if problems:
         raise InputError(problems)
     return assessment
+
+
+def _raw_problems(doc: YamlDocument, home) -> list[Problem]:
+    """Unknown ids and duplicate assessors, checked on the raw data of a file that did
+    not validate (only if its framework can be found)."""
+    data = doc.data
+    try:
+        fw = load_framework(str(data.get("framework")), home)
+    except InputError:
+        return []
+    if str(data.get("framework_version")) != fw.version:
+        return []
+    known = {"indicators": ("indicator", fw.indicators),
+             "measures": ("measure", {m.id for m in fw.resilience_measures}),
+             "triggers": ("trigger", {t.id for t in fw.triggers})}
+    problems, seen = [], {}
+    assessors = data.get("assessors")
+    for n, assessor in enumerate(assessors if isinstance(assessors, list) else []):
+        if not isinstance(assessor, dict):
+            continue
+        aid = assessor.get("id")
+        if isinstance(aid, str) and aid in seen:
+            problems.append(_duplicate(doc, n, aid, seen[aid]))
+        elif isinstance(aid, str):
+            seen[aid] = n
+        for section, (kind, ids) in known.items():
+            items = assessor.get(section)
+            for item_id in items if isinstance(items, dict) else []:
+                if isinstance(item_id, str) and item_id not in ids:
+                    problems.append(_unknown(doc, fw, kind, ids, item_id,
+                                             ("assessors", n, section, item_id)))
+    return problems
+
+
+def _duplicate(doc: YamlDocument, n: int, assessor_id: str, first: int) -> Problem:
+    return doc.problem(("assessors", n, "id"), f"duplicate assessor {assessor_id!r}: already "
+                       f"used by assessors[{first}]; expected a unique id per assessor")
+
+
+def _unknown(doc: YamlDocument, fw: Framework, kind: str, ids, item_id: str,
+             path: tuple) -> Problem:
+    some = ", ".join(sorted(ids, key=_natural)[:6])
+    return doc.problem(path, f"unknown {kind} id {item_id!r}: expected one of the {len(ids)} "
+                       f"{kind} ids of {fw.id} {fw.version} ({some}, ...)")
 
 
 def _key_problems(doc: YamlDocument) -> list[Problem]:
@@ -113,10 +159,7 @@ def check(a: Assessment, fw: Framework, doc: YamlDocument | None = None) -> list
     known = {"indicator": indicators, "measure": measures, "trigger": triggers}
 
     def unknown(kind: str, item_id: str, path: tuple) -> None:
-        some = ", ".join(sorted(known[kind], key=_natural)[:6])
-        problems.append(doc.problem(path, f"unknown {kind} id {item_id!r}: expected one of "
-                                    f"the {len(known[kind])} {kind} ids of {fw.id} "
-                                    f"{fw.version} ({some}, ...)"))
+        problems.append(_unknown(doc, fw, kind, known[kind], item_id, path))
 
     if a.period.start > a.period.end:
         problems.append(doc.problem(("period",), f"period starts {a.period.start} after it "
@@ -124,10 +167,7 @@ def check(a: Assessment, fw: Framework, doc: YamlDocument | None = None) -> list
     seen: dict[str, int] = {}
     for n, assessor in enumerate(a.assessors):
         if assessor.id in seen:
-            first = seen[assessor.id]
-            problems.append(doc.problem(("assessors", n, "id"), f"duplicate assessor "
-                                        f"{assessor.id!r}: already used by assessors[{first}]; "
-                                        "expected a unique id per assessor"))
+            problems.append(_duplicate(doc, n, assessor.id, seen[assessor.id]))
         else:
             seen[assessor.id] = n
         for section, kind, ids in (("indicators", "indicator", indicators),
