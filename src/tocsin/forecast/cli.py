@@ -68,9 +68,10 @@ def train(
     tgt = get_target(target.value)
     fitted, info = fit(data, until, tgt, model.value)
     save_model(out, fitted, **info)
+    first, last = info["train_years"]
     typer.echo(f"wrote {out}: {model.value} for {tgt.column}, base year {until}, trained on "
-               f"{info['train_rows']} rows of years <= {info['train_until']} "
-               f"({info['train_onsets']} onsets)")
+               f"{info['train_rows']} rows of years {first}-{last} (cut-off "
+               f"{info['train_until']}; {info['train_onsets']} onsets)")
 
 
 @app.command()

@@ -61,7 +61,8 @@ def _umask() -> int:
 
 
 def save_model(path, model, *, target, base_year: int, train_until: int, train_rows: int,
-               train_onsets: int, data_file: str, data_sha256: str) -> dict:
+               train_years: list[int], train_onsets: int, data_file: str,
+               data_sha256: str) -> dict:
     doc = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -73,6 +74,7 @@ def save_model(path, model, *, target, base_year: int, train_until: int, train_r
         "base_year": base_year,
         "train_until": train_until,
         "train_rows": train_rows,
+        "train_years": train_years,  # the rows actually used: outcomes may end before the cut
         "train_onsets": train_onsets,
         "features": list(model.features),
         "model": model_to_dict(model),

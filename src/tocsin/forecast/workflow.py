@@ -50,6 +50,7 @@ def train(data: Path, until: int, target: Target, kind: str = CHOSEN):
     with threadpool_limits(1):
         model = make_model(kind).fit(rows, y)
     info = {"target": target, "base_year": until, "train_until": cut, "train_rows": len(rows),
+            "train_years": [int(rows["year"].min()), int(rows["year"].max())],
             "train_onsets": int(y.sum()), "data_file": str(data),
             "data_sha256": sha256_file(data)}
     return model, info

@@ -1,0 +1,55 @@
+"""Train, predict, explain and the model file, through the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from tocsin.cli import main
+
+
+def test_model_file_records_provenance(model_2014):
+    doc = json.loads(model_2014.read_text())
+    assert doc["format"] == "tocsin-forecast-model"
+    assert doc["target"] == "mk_onset_1or2" and doc["base_year"] == 2014
+    assert doc["train_until"] == 2012
+    assert len(doc["data"]["sha256"]) == 64
+    assert {"numpy", "scikit-learn", "lightgbm", "pandas", "python"} <= set(doc["libraries"])
+    assert doc["model"]["kind"] == "ensemble"
+    assert [m["kind"] for m in doc["model"]["members"]] == ["ewp", "gbm"]
+
+
+def test_predict_writes_one_row_per_country_with_drivers(model_2014, data_csv, tmp_path,
+                                                         capsys):
+    out = tmp_path / "forecast.csv"
+    assert main(["forecast", "predict", "--model", str(model_2014), "--data", str(data_csv),
+                 "--year", "2024", "-o", str(out)]) == 0
+    table = pd.read_csv(out, keep_default_na=False)
+    assert list(table.columns[:3]) == ["country", "year", "probability"]
+    assert {"up_1", "down_1", "rank", "ewp_name"} <= set(table.columns)
+    assert len(table) == 168 and table["country"].is_unique
+    assert table["country"].str.fullmatch(r"[A-Z]{3}").all()
+    assert table["probability"].between(0, 1).all()
+    assert table["probability"].is_monotonic_decreasing
+    # a driver names a predictor, its value and its push
+    assert table["up_1"].str.fullmatch(r"[\w.]+=[^ ]+ \(\+\d+\.\d\d\)").all()
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_explain_one_country(model_2014, data_csv, capsys):
+    assert main(["forecast", "explain", "--model", str(model_2014), "--data", str(data_csv),
+                 "--year", "2024", "--country", "SDN", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["country"] == "SDN" and 0 < doc["probability"] < 1
+    assert doc["up"] and all(d["contribution"] > 0 for d in doc["up"])
+    assert all(d["contribution"] < 0 for d in doc["down"])
+
+
+def test_demo_forecast_needs_no_shared_data(tmp_path):
+    from tocsin.forecast import demo_forecast
+
+    out = demo_forecast(tmp_path)
+    table = pd.read_csv(out, keep_default_na=False)
+    assert out.name == "forecast-2024.csv"
+    assert len(table) == 168 and (table["year"] == 2024).all()
