@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
@@ -21,14 +22,20 @@ class World:
     uga_evidence: object = None
 
 
+@lru_cache(maxsize=1)
+def example_model():
+    from tocsin.assessment.io import load_assessment
+
+    return load_assessment(EXAMPLE)
+
+
 def build_world() -> World:
     from django.contrib.auth import get_user_model
     from django.core.files.base import ContentFile
 
-    from tocsin.assessment.io import load_assessment
     from tocsin.web.accounts.models import CountryRole
     from tocsin.web.workspace import convert
-    from tocsin.web.workspace.models import Evidence, Rating
+    from tocsin.web.workspace.models import Evidence, Rating, Version
 
     User = get_user_model()
     w = World()
@@ -36,7 +43,7 @@ def build_world() -> World:
                  "focal_uga", "outsider"):
         w.users[name] = User.objects.create_user(name, f"{name}@test.invalid", PASSWORD,
                                                  is_superuser=(name == "admin"))
-    model = load_assessment(EXAMPLE)
+    model = example_model()
     w.ken = convert.from_model(model)
     CountryRole.objects.create(user=w.users["focal"], country=w.ken.country, role="focal_point")
     CountryRole.objects.create(user=w.users["viewer"], country=w.ken.country, role="viewer")
@@ -70,4 +77,6 @@ def build_world() -> World:
     w.public = add(gov[0], False, "Published report of the commission", b"public")
     uga_entry = w.uga.assessors.first()
     w.uga_evidence = add(uga_entry, False, "Ugandan source", b"uga")
+    for a in (w.ken, w.uga):  # a signed version each, for the version download
+        Version.objects.create(assessment=a, number=1, text="country: X\n", sha256="0" * 64)
     return w

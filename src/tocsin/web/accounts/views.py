@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tocsin.web import policy
 from tocsin.web.accounts.forms import (
@@ -133,6 +133,7 @@ def _admin_only(request):
 
 
 @login_required
+@require_GET
 def users(request):
     _admin_only(request)
     people = get_user_model().objects.order_by("username").prefetch_related(

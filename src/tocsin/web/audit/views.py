@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from tocsin.web import policy
 from tocsin.web.audit.models import AuditEvent
@@ -31,6 +32,7 @@ def _filtered(request):
 
 
 @login_required
+@require_GET
 def log(request):
     q = _filtered(request)
     page = Paginator(q, 100).get_page(request.GET.get("page"))
@@ -51,6 +53,7 @@ class _Echo:
 
 
 @login_required
+@require_GET
 def export(request):
     q = _filtered(request).order_by("at", "id")
     writer = csv.writer(_Echo())

@@ -43,17 +43,17 @@ def to_model(row: Assessment, include_sensitive: bool = True) -> AssessmentModel
     """The assessment as the library's model (validated). Without ``include_sensitive``
     sensitive evidence is dropped, so nothing derived from it can leak."""
     entries = list(row.assessors.all())
-    ratings = (Rating.objects.filter(entry__assessment=row)
-               .order_by("entry_id", "position", "id"))
     evidence: dict[int, list[dict]] = {}
-    for ev in Evidence.objects.filter(rating__entry__assessment=row).order_by("position", "id"):
-        if include_sensitive or not ev.sensitive:
-            evidence.setdefault(ev.rating_id, []).append(ev.data)
+    for rating_id, data in (Evidence.objects.filter(rating__entry__assessment=row)
+                            .order_by("position", "id").values_list("rating_id", "data")):
+        if include_sensitive or not data.get("sensitive"):
+            evidence.setdefault(rating_id, []).append(data)
     by_entry: dict[int, dict[str, dict]] = {e.pk: {s: {} for s in SECTIONS.values()}
                                             for e in entries}
-    for r in ratings:
-        by_entry[r.entry_id][SECTIONS[r.kind]][r.item] = {**r.data,
-                                                          "evidence": evidence.get(r.pk, [])}
+    for pk, entry_id, kind, item, data in (
+            Rating.objects.filter(entry__assessment=row).order_by("entry_id", "position", "id")
+            .values_list("pk", "entry_id", "kind", "item", "data")):
+        by_entry[entry_id][SECTIONS[kind]][item] = {**data, "evidence": evidence.get(pk, [])}
     assessors = [{"id": e.key, "name": e.name, "affiliation": e.affiliation, **e.extra,
                   **by_entry[e.pk]} for e in entries]
     data = {**row.document, "status": row.status, "assessors": assessors}

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tocsin.errors import InputError
 from tocsin.web import policy
@@ -55,6 +55,7 @@ def _assessment(request, pk, need="view"):
 
 
 @login_required
+@require_GET
 def home(request):
     rows = policy.visible_assessments(request.user).order_by("country", "-version")
     return render(request, "workspace/home.html", {
@@ -149,6 +150,7 @@ def _progress(a: Assessment, fw):
 
 
 @login_required
+@require_GET
 def detail(request, pk):
     a = _assessment(request, pk)
     model, fw, card = _scorecard(a)
@@ -161,6 +163,7 @@ def detail(request, pk):
 
 
 @login_required
+@require_GET
 def scores(request, pk):
     """The score panel alone, for HTMX to refresh after a rating."""
     a = _assessment(request, pk)
@@ -169,6 +172,7 @@ def scores(request, pk):
 
 
 @login_required
+@require_GET
 def gaps(request, pk):
     a = _assessment(request, pk)
     _model, fw, card = _scorecard(a)
@@ -214,6 +218,7 @@ def _item_context(request, a, entry, kind, item_id, item, title, form=None, ev_f
 
 
 @login_required
+@require_GET
 def rate(request, pk, section=None):
     a = _assessment(request, pk)
     fw = convert.framework(a.framework_id)
@@ -359,6 +364,7 @@ def _evidence(request, pk):
 
 
 @login_required
+@require_GET
 def evidence_file(request, pk):
     ev = _evidence(request, pk)
     if not ev.document:
@@ -382,9 +388,10 @@ def evidence_delete(request, pk):
     fw = convert.framework(a.framework_id)
     kind, item_id = ev.rating.kind, ev.rating.item
     with transaction.atomic():
-        if ev.document:
-            ev.document.delete(save=False)
+        name, storage = ev.document.name, ev.document.storage
         ev.delete()
+        if name:  # the file goes only once the row is gone for good
+            transaction.on_commit(lambda: storage.delete(name))
     item, _t = _item_of(fw, kind, item_id)
     messages.success(request, "Evidence removed.")
     url = reverse("workspace:rate_section", args=[a.pk, _section_of(fw, kind, item)])
@@ -495,13 +502,14 @@ def revise(request, pk):
 @require_POST
 def delete(request, pk):
     a = _assessment(request, pk, need="manage")
-    if a.status != "draft" or a.revisions.exists():
-        messages.error(request, "Only a draft can be deleted.")
+    if a.status != "draft" or a.revisions.exists() or a.versions.exists():
+        messages.error(request, "Only a draft that was never signed can be deleted.")
         return redirect("workspace:detail", pk=a.pk)
     with transaction.atomic():
-        for ev in Evidence.objects.filter(rating__entry__assessment=a).exclude(document=""):
-            ev.document.delete(save=False)
+        files = [(ev.document.storage, ev.document.name) for ev in
+                 Evidence.objects.filter(rating__entry__assessment=a).exclude(document="")]
         a.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
     messages.success(request, "Draft deleted.")
     return redirect("workspace:home")
 
@@ -518,6 +526,7 @@ def _slug(a):
 
 
 @login_required
+@require_GET
 def export(request, pk):
     """The whole file, sensitive evidence included: owners only."""
     from tocsin.assessment.io import dump_assessment
@@ -528,6 +537,7 @@ def export(request, pk):
 
 
 @login_required
+@require_GET
 def version_file(request, pk, number):
     a = _assessment(request, pk, need="manage")
     v = get_object_or_404(Version, assessment=a, number=number)
@@ -536,6 +546,7 @@ def version_file(request, pk, number):
 
 
 @login_required
+@require_GET
 def report(request, pk, fmt):
     if fmt not in ("html", "pdf"):
         raise Http404

@@ -1,0 +1,233 @@
+"""Every URL of the site, as every role and as nobody, against the permission matrix.
+
+The URLs are enumerated from the URL configuration: a page added without a row in
+``RULES`` fails ``test_every_url_has_a_rule``, so no page escapes this test. Each
+request runs in a savepoint that is rolled back, so an allowed delete does not
+spoil the next request; a refused write must also leave the database unchanged.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tocsin.web.testing import PASSWORD  # noqa: F401  (the world's users share it)
+
+ROLES = ["anonymous", "admin", "focal", "viewer", "assessor", "assessor2", "contributor",
+         "focal_uga", "outsider"]
+LOGGED_IN = set(ROLES) - {"anonymous"}
+KEN_READERS = {"admin", "focal", "viewer", "assessor", "assessor2", "contributor"}
+KEN_MEMBERS = {"assessor", "assessor2", "contributor"}
+UGA_READERS = {"admin", "focal_uga"}
+SENSITIVE_TEXTS = {"Witness W-17 saw the militia meeting": {"focal", "assessor"},
+                   "Source in the district office": {"focal", "assessor2"}}
+
+
+class _Rollback(Exception):
+    pass
+
+
+def url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns, ns):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, ns + [p.namespace] if p.namespace else ns)
+            elif isinstance(p, URLPattern):
+                assert p.name, f"URL {p.pattern} has no name, so it cannot be checked"
+                names.add(":".join(ns + [p.name]))
+
+    walk(get_resolver().url_patterns, [])
+    return names
+
+
+def cases(w):
+    """url name -> list of (label, kwargs, GET allowed roles, POST allowed roles).
+    ``None`` for a method means the view does not answer it (405): not an access."""
+    ken, uga = w.ken.pk, w.uga.pk
+    ev = {"public": w.public.pk, "sensitive": w.sensitive.pk,
+          "other_sensitive": w.other_sensitive.pk, "uga": w.uga_evidence.pk}
+    anyone = set(ROLES)
+    fw_ind = w.ken_indicator
+
+    def per_assessment(get=None, post=None, extra=None):
+        out = []
+        for label, pk, readers, owners in (("KEN", ken, KEN_READERS, {"focal"}),
+                                           ("UGA", uga, UGA_READERS, {"focal_uga"})):
+            who = {"readers": readers, "owners": owners, None: None,
+                   "members": KEN_MEMBERS if label == "KEN" else set()}
+            out.append((label, {"pk": pk, **(extra or {})}, who[get], who[post]))
+        return out
+
+    return {
+        "accounts:login": [("", {}, anyone, anyone)],
+        # Logging out ends at the login page for everyone: nothing to grant or refuse.
+        "accounts:logout": [("", {}, None, None)],
+        "accounts:password": [("", {}, LOGGED_IN, LOGGED_IN)],
+        "accounts:two_factor": [("", {}, {"admin", "focal", "focal_uga"},
+                                 {"admin", "focal", "focal_uga"})],
+        "accounts:invite": [("", {}, {"admin", "focal", "focal_uga"},
+                             {"admin", "focal", "focal_uga"})],
+        "accounts:accept": [("open invitation", {"token": w.token}, anyone, anyone)],
+        "accounts:users": [("", {}, {"admin"}, None)],
+        "accounts:user_role_add": [("", {"user_id": w.users["viewer"].pk}, None, {"admin"})],
+        "accounts:user_role_remove": [("", {"user_id": w.users["viewer"].pk,
+                                            "role_id": w.viewer_role.pk}, None, {"admin"})],
+        "accounts:user_active": [("", {"user_id": w.users["viewer"].pk}, None, {"admin"})],
+        "audit:log": [("", {}, {"admin"}, None)],
+        "audit:export": [("", {}, {"admin"}, None)],
+        "workspace:home": [("", {}, LOGGED_IN, None)],
+        "workspace:new": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
+        "workspace:import": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
+        "workspace:detail": per_assessment("readers", None),
+        "workspace:scores": per_assessment("readers", None),
+        "workspace:gaps": per_assessment("readers", None),
+        "workspace:rate": per_assessment("readers", None),
+        "workspace:rate_section": per_assessment("readers", None,
+                                                 {"section": w.ken_rf}),
+        "workspace:members": per_assessment("readers", "owners"),
+        "workspace:rate_item": per_assessment(None, "members",
+                                              {"kind": "indicator", "item_id": fw_ind}),
+        "workspace:add_evidence": per_assessment(None, "members",
+                                                 {"kind": "indicator", "item_id": fw_ind}),
+        "workspace:status": per_assessment(None, "owners"),
+        "workspace:revise": per_assessment(None, "owners"),
+        "workspace:delete": per_assessment(None, "owners"),
+        "workspace:export": per_assessment("owners", None),
+        "workspace:version": per_assessment("owners", None, {"number": 1}),
+        "workspace:report": per_assessment("readers", None, {"fmt": "html"}),
+        "workspace:evidence_file": [
+            ("public", {"pk": ev["public"]}, KEN_READERS, None),
+            ("sensitive", {"pk": ev["sensitive"]}, {"focal", "assessor"}, None),
+            ("other's sensitive", {"pk": ev["other_sensitive"]}, {"focal", "assessor2"}, None),
+            ("other country", {"pk": ev["uga"]}, UGA_READERS, None),
+        ],
+        "workspace:evidence_delete": [
+            ("public", {"pk": ev["public"]}, None, {"focal", "assessor"}),
+            ("sensitive", {"pk": ev["sensitive"]}, None, {"focal", "assessor"}),
+            ("other's sensitive", {"pk": ev["other_sensitive"]}, None, {"focal", "assessor2"}),
+            ("other country", {"pk": ev["uga"]}, None, {"focal_uga"}),
+        ],
+    }
+
+
+RULE_NAMES = {
+    "accounts:login", "accounts:logout", "accounts:password", "accounts:two_factor",
+    "accounts:invite", "accounts:accept", "accounts:users", "accounts:user_role_add",
+    "accounts:user_role_remove", "accounts:user_active", "audit:log", "audit:export",
+    "workspace:home", "workspace:new", "workspace:import", "workspace:detail",
+    "workspace:scores", "workspace:gaps", "workspace:rate", "workspace:rate_section",
+    "workspace:members", "workspace:rate_item", "workspace:add_evidence", "workspace:status",
+    "workspace:revise", "workspace:delete", "workspace:export", "workspace:version",
+    "workspace:report", "workspace:evidence_file", "workspace:evidence_delete",
+}
+
+
+def test_every_url_has_a_rule():
+    names = url_names()
+    missing = names - RULE_NAMES
+    assert not missing, f"URLs with no row in the permission matrix: {sorted(missing)}"
+    assert not RULE_NAMES - names, f"rules for URLs that no longer exist: {RULE_NAMES - names}"
+
+
+def fingerprint():
+    from django.contrib.auth import get_user_model
+
+    from tocsin.web.accounts.models import CountryRole, Invitation
+    from tocsin.web.workspace.models import Assessment, AssessorEntry, Evidence, Rating
+
+    return (
+        sorted(Assessment.objects.values_list("pk", "status", "version")),
+        sorted((r.pk, str(r.data)) for r in Rating.objects.all()),
+        sorted(Evidence.objects.values_list("pk", flat=True)),
+        sorted(AssessorEntry.objects.values_list("pk", "user_id", "role")),
+        sorted(CountryRole.objects.values_list("pk", "user_id", "country", "role")),
+        sorted(get_user_model().objects.values_list("pk", "is_active", "is_superuser")),
+        Invitation.objects.count(),
+    )
+
+
+def denied(resp) -> bool:
+    if resp.status_code in (403, 404):
+        return True
+    if resp.status_code == 302 and resp["Location"].startswith(reverse("accounts:login")):
+        return True
+    return False
+
+
+def post_data(name, w):
+    """Plausible bodies, so that an allowed request gets past its form to the write."""
+    ind = w.ken_indicator
+    return {
+        "workspace:rate_item": {f"indicator-{ind}-level": "2"},
+        "workspace:add_evidence": {f"ev-indicator-{ind}-text": "A source"},
+        "workspace:status": {"action": "submit"},
+        "accounts:user_role_add": {"role": "viewer", "country": "UGA"},
+    }.get(name, {})
+
+
+@pytest.fixture
+def walk_world(world):
+    from tocsin.web.accounts.models import CountryRole, Invitation
+    from tocsin.web.workspace import convert
+
+    fw = convert.framework(world.ken.framework_id)
+    world.ken_rf = fw.risk_factors[0].id
+    world.ken_indicator = fw.risk_factors[0].indicators[0].id
+    _inv, world.token = Invitation.issue(email="new@test.invalid", name="New", role="viewer",
+                                         country="KEN")
+    world.viewer_role = CountryRole.objects.get(user=world.users["viewer"], role="viewer")
+    return world
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_walk_every_url(client, walk_world, role):
+    w = walk_world
+    if role != "anonymous":
+        client.force_login(w.users[role])
+    problems = []
+    table = cases(w)
+    # URLs without a row fail test_every_url_has_a_rule, with their names.
+    for name in sorted(url_names() & set(table)):
+        for label, kwargs, get_ok, post_ok in table[name]:
+            url = reverse(name, kwargs=kwargs)
+            for method, allowed in (("GET", get_ok), ("POST", post_ok)):
+                # A fresh session each time: logging out (or in) must not leak into the
+                # next request, whose rollback does not reach the client's cookies.
+                client.cookies.clear()
+                if role != "anonymous":
+                    client.force_login(w.users[role])
+                before = fingerprint() if method == "POST" else None
+                try:
+                    with transaction.atomic():
+                        if method == "GET":
+                            resp = client.get(url)
+                        else:
+                            resp = client.post(url, post_data(name, w))
+                        after = fingerprint() if method == "POST" else None
+                        raise _Rollback
+                except _Rollback:
+                    pass
+                where = f"{method} {url} ({name} {label}) as {role}: {resp.status_code}"
+                if allowed is None:
+                    if resp.status_code != 405 and not denied(resp):
+                        problems.append(f"{where}: expected 405 or refusal")
+                    elif method == "POST" and before != after:
+                        problems.append(f"{where}: refused but the database changed")
+                    continue
+                if role in allowed:
+                    if denied(resp):
+                        problems.append(f"{where}: refused, but the role should have access")
+                else:
+                    if not denied(resp):
+                        problems.append(f"{where}: ALLOWED, but the role must not have access")
+                    elif method == "POST" and before != after:
+                        problems.append(f"{where}: refused but the database changed")
+                if method == "GET" and resp.status_code == 200 and not resp.streaming:
+                    body = resp.content.decode("utf-8", "replace")
+                    for text, who in SENSITIVE_TEXTS.items():
+                        if text in body and role not in who:
+                            problems.append(f"{where}: shows sensitive evidence {text!r}")
+    assert not problems, "\n".join(problems)
