@@ -11,8 +11,8 @@ import os
 import zipfile
 
 import pytest
-from conftest import sample
 
+from conftest import sample
 from tocsin.events import store
 
 ACLED_2021 = "acled/acled_sudan_2021-10-25_to_2021-12-31.csv"

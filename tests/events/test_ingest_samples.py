@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SAMPLES, sample
 
+from conftest import SAMPLES, sample
 from tocsin.events import store
 
 
@@ -21,7 +21,8 @@ def test_sample_ingests(rel, source, rows, tocsin):
     assert b["rows_stored"] == b["rows_read"] - b["rows_duplicate"] - b["rows_rejected"]
     assert (b["rows_duplicate"], b["rows_rejected"], b["rows_unchanged"]) == (0, 0, 0)
     con = store.connect_reader(tocsin.home)
-    assert con.execute("SELECT count(*), count(DISTINCT uid) FROM events").fetchone() == (rows, rows)
+    counts = con.execute("SELECT count(*), count(DISTINCT uid) FROM events").fetchone()
+    assert counts == (rows, rows)
     # Every stored row is fully placed: a date, a class, and a country unless the source has none.
     assert con.execute("SELECT count(*) FROM events WHERE event_date IS NULL "
                        "OR event_class IS NULL").fetchone()[0] == 0
@@ -74,8 +75,9 @@ def test_acled_layouts_dates_and_coup(tocsin, acled_dir):
     # 31-Dec-21 (spreadsheet re-save) and DD/MM/YYYY (legacy) both parsed.
     assert con.execute("SELECT event_date FROM events WHERE uid = 'acled:SUD16632'"
                        ).fetchone()[0].isoformat() == "2021-12-31"
+    # Late-coded events: dated before the span the file name gives.
     assert con.execute("SELECT min(event_date) FROM events WHERE source_id LIKE '%RTA'"
-                       ).fetchone()[0].isoformat() == "2015-03-15"  # late-coded: before the file's span
+                       ).fetchone()[0].isoformat() == "2015-03-15"
     coups = con.execute("SELECT uid, event_date FROM events WHERE event_class = 'coup'").fetchall()
     assert [(u, d.isoformat()) for u, d in coups] == [("acled:SUD15767", "2021-10-25")]
     # The Myanmar file's literal NA is missing, not an actor called NA.

@@ -229,6 +229,14 @@ def _ingest_one(con, info, fmt, batch_id, result, on_error, mapping, d, written)
     from tocsin.events.readers import gdelt, reader_for
 
     stage = reader_for(fmt.source)
+    if fmt.source.startswith("gdelt") and fmt.layout == "raw":
+        try:
+            if _fast_path(con, info, fmt, batch_id, result):
+                return
+        except InputError:
+            raise
+        except Exception as exc:  # DuckDB parse errors on damaged files
+            raise info.error(f"cannot be read as {fmt.description}: {_short(exc)}") from exc
     try:
         rows = stage(con, info, fmt, batch_id, "staged", mapping=mapping)
     except InputError:
@@ -289,6 +297,30 @@ def _ingest_one(con, info, fmt, batch_id, result, on_error, mapping, d, written)
     _merge(con, result)
 
 
+def _fast_path(con, info, fmt, batch_id, result) -> bool:
+    """Large raw GDELT files: check in one pass, insert in a second, no staging copy.
+
+    Returns False (nothing left behind) when the file has any problem, so that
+    the caller takes the slow path, which names lines and can quarantine.
+    """
+    from tocsin.events.readers import gdelt
+
+    rel = gdelt.relation_sql(con, info, fmt, batch_id)
+    total, bad = con.execute(f"SELECT count(*), count(_problem) FROM ({rel})").fetchone()
+    if bad or gdelt.rejected_lines(con):
+        return False
+    names = ", ".join(schema.NAMES)
+    con.execute(f"INSERT INTO events ({names}) SELECT {names} FROM ({rel})")
+    dups = con.execute("SELECT count(*) FROM (SELECT uid FROM events WHERE batch_id = ? "
+                       "GROUP BY uid HAVING count(*) > 1)", [batch_id]).fetchone()[0]
+    if dups:
+        con.execute("DELETE FROM events WHERE batch_id = ?", [batch_id])
+        return False
+    result.rows_read = total
+    _resolve(con, result, batch_id, total)
+    return True
+
+
 def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
@@ -301,35 +333,48 @@ def _shift_lines(con, reject_lines: list[int]) -> None:
 
 def _merge(con, result: BatchResult) -> None:
     names = ", ".join(schema.NAMES)
-    good = "(SELECT * EXCLUDE (_line, _problem) FROM staged WHERE _problem IS NULL)"
-    n_good = con.execute(f"SELECT count(*) FROM {good}").fetchone()[0]
-    if con.execute("SELECT NOT EXISTS (SELECT 1 FROM events)").fetchone()[0]:
-        con.execute(f"INSERT INTO events ({names}) SELECT {names} FROM {good}")
-        result.rows_new = n_good
-    else:
-        differs = " OR ".join(f"g.{c} IS DISTINCT FROM e.{c}" for c in schema.CONTENT)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE matched AS
-            SELECT g.uid, CASE
-              WHEN g.source_version < e.source_version THEN 'older'
-              WHEN g.source_version > e.source_version THEN 'replace'
-              WHEN {differs} THEN 'replace'
-              ELSE 'unchanged' END AS action
-            FROM {good} g JOIN events e USING (uid)""")
-        counts = dict(con.execute(
-            "SELECT action, count(*) FROM matched GROUP BY action").fetchall())
-        con.execute("DELETE FROM events WHERE uid IN "
-                    "(SELECT uid FROM matched WHERE action = 'replace')")
-        con.execute(f"INSERT INTO events ({names}) SELECT {names} FROM {good} g "
-                    "WHERE g.uid NOT IN (SELECT uid FROM matched WHERE action <> 'replace')")
-        result.rows_replaced = counts.get("replace", 0)
-        result.rows_unchanged = counts.get("unchanged", 0) + counts.get("older", 0)
-        result.rows_new = n_good - sum(counts.values())
-        if counts.get("older"):
-            result.notes.append(f"{counts['older']} rows are older versions of stored events "
-                                "and were not stored")
-    result.rows_stored = result.rows_new + result.rows_replaced
+    batch_id = result.batch_id
+    n_good = con.execute(f"INSERT INTO events ({names}) SELECT {names} FROM staged "
+                         "WHERE _problem IS NULL").fetchone()[0]
     con.execute("DROP TABLE IF EXISTS staged")
+    _resolve(con, result, batch_id, n_good)
+
+
+def _resolve(con, result: BatchResult, batch_id: str, n_good: int) -> None:
+    """The batch's rows are in `events`; settle uids that were already stored.
+
+    A higher source_version wins; a lower one is stale and dropped. With equal
+    or missing versions the newer delivery wins if its content differs; identical
+    rows keep the stored copy, so re-delivery stores nothing.
+    """
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM events WHERE batch_id <> ?)",
+                       [batch_id]).fetchone()[0]:
+        result.rows_new = n_good
+        result.rows_stored = n_good
+        return
+    differs = " OR ".join(f"g.{c} IS DISTINCT FROM e.{c}" for c in schema.CONTENT)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE matched AS
+        SELECT g.uid, CASE
+          WHEN g.source_version < e.source_version THEN 'older'
+          WHEN g.source_version > e.source_version THEN 'replace'
+          WHEN {differs} THEN 'replace'
+          ELSE 'unchanged' END AS action
+        FROM events g JOIN events e ON g.uid = e.uid
+        WHERE g.batch_id = ? AND e.batch_id <> ?""", [batch_id, batch_id])
+    counts = dict(con.execute("SELECT action, count(*) FROM matched GROUP BY action").fetchall())
+    con.execute("DELETE FROM events WHERE batch_id <> ? AND uid IN "
+                "(SELECT uid FROM matched WHERE action = 'replace')", [batch_id])
+    con.execute("DELETE FROM events WHERE batch_id = ? AND uid IN "
+                "(SELECT uid FROM matched WHERE action <> 'replace')", [batch_id])
+    con.execute("DROP TABLE matched")
+    result.rows_replaced = counts.get("replace", 0)
+    result.rows_unchanged = counts.get("unchanged", 0) + counts.get("older", 0)
+    result.rows_new = n_good - sum(counts.values())
+    result.rows_stored = result.rows_new + result.rows_replaced
+    if counts.get("older"):
+        result.notes.append(f"{counts['older']} rows are older versions of stored events "
+                            "and were not stored")
 
 
 def _short(exc: Exception) -> str:

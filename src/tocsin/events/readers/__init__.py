@@ -24,7 +24,10 @@ def select_sql(exprs: dict[str, str], checks: list[str], from_sql: str,
 
 def create_staged(con, table: str) -> None:
     cols = ", ".join(f"{n} {t}" for n, t, _ in schema.COLUMNS)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({cols}, _line BIGINT, _problem VARCHAR)")
+    # A table of the database, not a TEMP one: created inside the ingest transaction it is
+    # never visible to anyone else, and unlike a temp table its blocks can go to the
+    # database file when a large file does not fit in the memory limit.
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({cols}, _line BIGINT, _problem VARCHAR)")
 
 
 def stage_chunks(con, info, table: str, chunks, build_sql) -> int:

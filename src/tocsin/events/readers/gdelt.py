@@ -124,7 +124,20 @@ def stage(con, info, fmt, batch_id: str, table: str, with_lines: bool = False, *
             return build_sql(source, f, batch_id, "raw", [], "raw._line")
         return stage_chunks(con, info, table, read_chunks(info, ","), build)
 
-    layout, width, min_fields = (V2, 61, 61) if source == "gdelt2" else (V1, 58, 57)
+    sql = relation_sql(con, info, fmt, batch_id, with_lines)
+    create_staged(con, table)
+    con.execute(f"INSERT INTO {table} {sql}")
+    rejected = len(rejected_lines(con))
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + rejected
+
+
+def relation_sql(con, info, fmt, batch_id: str, with_lines: bool = False) -> str:
+    """SELECT of canonical rows (+ _line, _problem) straight from a raw GDELT file.
+
+    The store runs it twice on the fast path (check, then insert) rather than
+    materialising a staging copy of a file that may hold tens of millions of rows.
+    """
+    layout, width, min_fields = (V2, 61, 61) if fmt.source == "gdelt2" else (V1, 58, 57)
     f = {k: f"raw.c{i}" for k, i in layout.items()}
     field_checks = [
         f"CASE WHEN raw.c{width} IS NOT NULL THEN 'has more than {width} tab-separated fields' END",
@@ -138,11 +151,7 @@ def stage(con, info, fmt, batch_id: str, table: str, with_lines: bool = False, *
         from_sql, line = f"(SELECT *, row_number() OVER () AS _rn FROM {scan}) AS raw", "raw._rn"
     else:
         from_sql, line = f"{scan} AS raw", "CAST(NULL AS BIGINT)"
-    sql = build_sql(source, f, batch_id, from_sql, field_checks, line)
-    create_staged(con, table)
-    con.execute(f"INSERT INTO {table} {sql}")
-    rejected = len(rejected_lines(con))
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + rejected
+    return build_sql(fmt.source, f, batch_id, from_sql, field_checks, line)
 
 
 def rejected_lines(con) -> list[tuple[int, str]]:
