@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "tocsin.web.workspace",
     "tocsin.web.audit",
     "tocsin.web.alerts",
+    "tocsin.web.countries",
+    "tocsin.web.inbox",
+    "tocsin.web.tracker",
+    "tocsin.web.api",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,10 @@ from django.urls import include, path
 urlpatterns = [
     path("accounts/", include("tocsin.web.accounts.urls")),
     path("audit/", include("tocsin.web.audit.urls")),
+    path("countries/", include("tocsin.web.countries.urls")),
+    path("inbox/", include("tocsin.web.inbox.urls")),
+    path("tracker/", include("tocsin.web.tracker.urls")),
+    path("api/", include("tocsin.web.api.urls")),
     path("", include("tocsin.web.workspace.urls")),
 ]
 

@@ -1,0 +1,191 @@
+"""The site's charts and map: Vega-Lite specs rendered to SVG on the server.
+
+vl-convert renders without a browser or the network (as the reports do), so the
+pages work air-gapped and under the site's content security policy (no script
+runs for a chart). The world map draws the bundled Natural Earth boundaries
+(``data/world-110m.geojson``, rings clockwise as Vega-Lite's geoshape needs).
+SVGs are cached per process by the data they draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import cache
+from importlib.resources import files
+
+from tocsin.web.countries.data import _Cache
+
+FONT = "DejaVu Sans"
+INK = "#1d2733"
+# Probability bands of the watch list. EWP-style forecasts of a new mass killing
+# within two years are mostly below 1%; the highest reach 10-20%. Sequential
+# colours, readable in greyscale.
+BANDS = [(0.0, "#f3efe6"), (0.01, "#f6d28b"), (0.03, "#e9a25b"), (0.06, "#d0643a"),
+         (0.12, "#9f1d35")]
+NO_DATA = "#dfe3e8"
+_svg_cache = _Cache(128)
+
+
+@cache
+def boundaries() -> dict:
+    text = files("tocsin.web.countries").joinpath("data", "world-110m.geojson").read_text()
+    return json.loads(text)
+
+
+def _config(spec: dict) -> dict:
+    spec.setdefault("config", {}).update({
+        "font": FONT, "background": "white", "view": {"stroke": None},
+        "axis": {"labelColor": INK, "titleColor": INK, "gridColor": "#e5e7eb",
+                 "labelFontSize": 10, "titleFontSize": 10},
+        "legend": {"labelFontSize": 10, "titleFontSize": 10, "orient": "bottom"},
+    })
+    return spec
+
+
+def _render(spec: dict) -> str:
+    import vl_convert as vlc
+
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+    hit = _svg_cache.get(key)
+    if hit is not None:
+        return hit
+    svg = vlc.vegalite_to_svg(_config(spec), allowed_base_urls=[])
+    return _svg_cache.put(key, _strip_styles(svg))
+
+
+_STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
+
+
+def _strip_styles(svg: str) -> str:
+    """The page's CSP allows no inline style: turn the SVG's few ``style`` attributes
+    (font settings on text) into presentation attributes, which the CSP allows."""
+    def attrs(m):
+        out = []
+        for decl in m.group(1).split(";"):
+            if ":" in decl:
+                k, v = (s.strip() for s in decl.split(":", 1))
+                if re.fullmatch(r"[a-z-]+", k):
+                    out.append(f' {k}="{v.replace(chr(34), "")}"')
+        return "".join(out)
+
+    return _STYLE_ATTR.sub(attrs, svg)
+
+
+def legend() -> list[str]:
+    """Labels of the bands: '< 1%', '1-3%', ..., '>= 12%'."""
+    edges = [lo for lo, _c in BANDS]
+    out = [f"< {edges[1]:.0%}"]
+    out += [f"{a:.0%}–{b:.0%}" for a, b in zip(edges[1:], edges[2:], strict=False)]
+    return out + [f"≥ {edges[-1]:.0%}"]
+
+
+def band_colour(p: float | None) -> str:
+    if p is None:
+        return NO_DATA
+    colour = BANDS[0][1]
+    for lo, c in BANDS:
+        if p >= lo:
+            colour = c
+    return colour
+
+
+def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, str],
+              highlight: str | None = None, width: int = 860, title: str = "") -> str:
+    """Countries coloured by forecast probability; each links to its country page."""
+    feats = []
+    for f in boundaries()["features"]:
+        iso = f["id"]
+        p = risk.get(iso)
+        props = {"iso3": iso, "name": names.get(iso, f["properties"]["name"]),
+                 "colour": band_colour(p),
+                 "risk": "no forecast" if p is None else f"{p:.1%}",
+                 "href": links.get(iso, ""),
+                 "stroke": "#111" if iso == highlight else "#ffffff",
+                 "sw": 1.6 if iso == highlight else 0.4}
+        feats.append({"type": "Feature", "id": iso, "properties": props,
+                      "geometry": f["geometry"]})
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": width, "height": round(width * 0.48), "title": title,
+        "data": {"values": {"type": "FeatureCollection", "features": feats},
+                 "format": {"type": "json", "property": "features"}},
+        "projection": {"type": "equalEarth"},
+        "mark": {"type": "geoshape"},
+        "encoding": {
+            "color": {"field": "properties.colour", "type": "nominal", "scale": None},
+            "stroke": {"field": "properties.stroke", "type": "nominal", "scale": None},
+            "strokeWidth": {"field": "properties.sw", "type": "quantitative", "scale": None},
+            "tooltip": [{"field": "properties.name", "title": "Country"},
+                        {"field": "properties.risk", "title": "Forecast"}],
+            "href": {"field": "properties.href"},
+        },
+    }
+    return _render(spec)
+
+
+def weekly_chart(rows: list[dict], measure: str = "events", width: int = 820,
+                 title: str = "") -> str:
+    """Stacked weekly bars by event class, one panel per source."""
+    if not rows:
+        return ""
+    sources = sorted({r["source"] for r in rows})
+    spec = {
+        "data": {"values": rows},
+        "title": title,
+        "mark": {"type": "bar"},
+        "width": width, "height": 140 if len(sources) > 1 else 180,
+        "encoding": {
+            "x": {"field": "week", "type": "temporal", "title": None,
+                  "timeUnit": "yearmonthdate", "axis": {"format": "%b %Y", "labelAngle": 0}},
+            "y": {"aggregate": "sum", "field": measure, "type": "quantitative",
+                  "title": measure},
+            "color": {"field": "event_class", "type": "nominal", "title": "Event class",
+                      "scale": {"scheme": "tableau10"}},
+            "tooltip": [{"field": "week", "type": "temporal"},
+                        {"field": "event_class"}, {"field": measure, "aggregate": "sum"}],
+        },
+    }
+    if len(sources) > 1:
+        spec["encoding"]["row"] = {"field": "source", "type": "nominal", "title": None}
+    return _render(spec)
+
+
+def history_chart(points: list[dict], width: int = 380) -> str:
+    """Forecast probability by year (one point per imported forecast year)."""
+    if not points:
+        return ""
+    spec = {
+        "data": {"values": points}, "width": width, "height": 150,
+        "mark": {"type": "line", "point": True, "color": "#9f1d35"},
+        "encoding": {
+            "x": {"field": "year", "type": "ordinal", "title": "Base year",
+                  "axis": {"labelAngle": 0}},
+            "y": {"field": "probability", "type": "quantitative", "title": "Probability",
+                  "axis": {"format": ".1%"}},
+            "tooltip": [{"field": "year"}, {"field": "probability", "format": ".2%"}],
+        },
+    }
+    return _render(spec)
+
+
+def drivers_chart(drivers: list[dict], width: int = 380) -> str:
+    """Contributions (log-odds) of the forecast's main drivers, up in red, down in green."""
+    if not drivers:
+        return ""
+    rows = [{"label": d.get("label") or d["predictor"], "contribution": d["contribution"],
+             "side": d["side"]} for d in drivers]
+    spec = {
+        "data": {"values": rows}, "width": width, "height": 18 * len(rows),
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": "-x", "title": None,
+                  "axis": {"labelLimit": 230}},
+            "x": {"field": "contribution", "type": "quantitative",
+                  "title": "Contribution to log-odds"},
+            "color": {"field": "side", "type": "nominal", "legend": None,
+                      "scale": {"domain": ["up", "down"], "range": ["#b5473a", "#3c8d6b"]}},
+        },
+    }
+    return _render(spec)

@@ -1,0 +1,281 @@
+"""What the country pages read: forecasts, alerts, assessments (site database) and
+weekly signals (analytical store).
+
+Signals come from the warning strand's materialised table
+(``<home>/warning/signals.duckdb``), opened read-only. While ``tocsin warn run``
+refreshes it DuckDB refuses a second process, so the figures then come from the
+events store's published Parquet snapshot, which is never locked (the store's
+design): the page stays readable during an ingest or a refresh. Results are
+cached per process, keyed by the file's identity and modification time, since
+both files change only when a batch is committed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import threading
+from collections import OrderedDict
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from django.conf import settings
+
+from tocsin.warning.signals import MAX_DATE_PRECISION
+
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+OPEN_STATUSES = ("new", "acknowledged", "escalated")
+
+
+@cache
+def country_names() -> dict[str, str]:
+    text = files("tocsin.events").joinpath("data", "iso3166.csv").read_text(encoding="utf-8")
+    names = {r["iso3"]: r["name"] for r in csv.DictReader(text.splitlines())}
+    names.setdefault("XKX", "Kosovo")
+    return names
+
+
+def country_name(iso3: str) -> str:
+    return country_names().get(iso3, iso3)
+
+
+def home() -> Path:
+    return Path(settings.HOME)
+
+
+# --- forecasts -------------------------------------------------------------------------------
+
+def latest_forecasts() -> dict[str, object]:
+    """country -> its Forecast row of the latest year (highest probability if several models)."""
+    from tocsin.web.countries.models import Forecast
+
+    out = {}
+    for f in Forecast.objects.order_by("country", "-year", "-probability"):
+        out.setdefault(f.country, f)
+    return out
+
+
+# --- signals ---------------------------------------------------------------------------------
+
+class _Cache:
+    """A small LRU cache shared by the threads of one process."""
+
+    def __init__(self, size: int = 256):
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        return None
+
+    def put(self, key, value):
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return value
+
+
+_cache = _Cache()
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+def _snapshot():
+    from tocsin.events.store import snapshot_paths
+
+    paths = snapshot_paths(home())
+    return paths["events"] if paths else None
+
+
+def _query_signals(sql: str, params: list):
+    """Rows from the signals table, or None if it is missing or locked by a writer."""
+    import duckdb
+
+    from tocsin.warning.signals import signals_path
+
+    path = signals_path(home())
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None  # a refresh holds the file: fall back to the snapshot
+    try:
+        return con.execute(sql, params).fetchall()
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+
+
+def _query_snapshot(sql: str, params: list):
+    import duckdb
+
+    path = _snapshot()
+    if path is None:
+        return []
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 1")  # one request, one core: many run at once
+        return con.execute(sql.replace("EVENTS", f"read_parquet('{path}')"), params).fetchall()
+    finally:
+        con.close()
+
+
+def _key(kind: str, *args):
+    from tocsin.warning.signals import signals_path
+
+    return (kind, _stamp(signals_path(home())), _stamp(_snapshot() or Path("/nonexistent")),
+            *args)
+
+
+def weekly_by_class(country: str, weeks: int = 104) -> list[dict]:
+    """Weekly events and fatalities by event class (country level), the last ``weeks``
+    weeks up to the latest week with data. Each source keeps its own series."""
+    key = _key("weekly", country, weeks)
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    rows = _query_signals(
+        """WITH s AS (SELECT * FROM signals WHERE country = ? AND level = 'country')
+           SELECT source, week, event_class, events, fatalities FROM s
+           WHERE week > (SELECT max(week) FROM s) - INTERVAL (? * 7) DAY
+           ORDER BY week, source, event_class""", [country, weeks])
+    if rows is None:
+        rows = _query_snapshot(
+            f"""WITH e AS (SELECT source, date_trunc('week', event_date)::DATE AS week,
+                          event_class, coalesce(fatalities_best, 0) AS fat FROM EVENTS
+                          WHERE country = ? AND event_date IS NOT NULL
+                          AND (date_precision IS NULL OR date_precision <= {MAX_DATE_PRECISION}))
+               SELECT source, week, event_class, count(*) AS events, sum(fat) AS fatalities
+               FROM e WHERE week > (SELECT max(week) FROM e) - INTERVAL (? * 7) DAY
+               GROUP BY ALL ORDER BY week, source, event_class""", [country, weeks])
+    out = [{"source": s, "week": w.isoformat() if isinstance(w, dt.date) else str(w),
+            "event_class": c or "unclassified", "events": int(n), "fatalities": int(f or 0)}
+           for s, w, c, n, f in rows]
+    return _cache.put(key, out)
+
+
+def subnational(country: str, weeks: int = 26) -> list[dict]:
+    """First-level units: events and fatalities over the last ``weeks`` weeks with data."""
+    key = _key("admin1", country, weeks)
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    rows = _query_signals(
+        """WITH s AS (SELECT * FROM signals WHERE country = ? AND level = 'admin1')
+           SELECT unit, sum(events), sum(fatalities), sum(civilian_fatalities),
+                  min(week), max(week) FROM s
+           WHERE week > (SELECT max(week) FROM s) - INTERVAL (? * 7) DAY
+           GROUP BY unit ORDER BY 2 DESC, 1 LIMIT 40""", [country, weeks])
+    if rows is None:
+        rows = _query_snapshot(
+            """WITH e AS (SELECT admin1 AS unit, date_trunc('week', event_date)::DATE AS week,
+                          coalesce(fatalities_best, 0) AS fat,
+                          coalesce(civilian_fatalities, 0) AS civ FROM EVENTS
+                          WHERE country = ? AND event_date IS NOT NULL
+                          AND admin1 IS NOT NULL AND admin1 <> '')
+               SELECT unit, count(*), sum(fat), sum(civ), min(week), max(week) FROM e
+               WHERE week > (SELECT max(week) FROM e) - INTERVAL (? * 7) DAY
+               GROUP BY unit ORDER BY 2 DESC, 1 LIMIT 40""", [country, weeks])
+    out = [{"unit": u, "events": int(n), "fatalities": int(f or 0),
+            "civilian_fatalities": int(c or 0), "first_week": str(a), "last_week": str(b)}
+           for u, n, f, c, a, b in rows]
+    return _cache.put(key, out)
+
+
+def events(country: str | None = None, source: str | None = None,
+           event_class: str | None = None, date_from: dt.date | None = None,
+           date_to: dt.date | None = None, uids: list[str] | None = None,
+           offset: int = 0, limit: int = 100) -> tuple[int, list[dict]]:
+    """A page of events from the published snapshot, newest first, and the total."""
+    from tocsin.events.schema import NAMES
+
+    where, params = ["TRUE"], []
+    for col, value in (("country", country), ("source", source), ("event_class", event_class)):
+        if value:
+            where.append(f"{col} = ?")
+            params.append(value)
+    if date_from:
+        where.append("event_date >= ?")
+        params.append(date_from)
+    if date_to:
+        where.append("event_date <= ?")
+        params.append(date_to)
+    if uids is not None:
+        if not uids:
+            return 0, []
+        where.append("uid IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(uids))
+    cond = " AND ".join(where)
+    cols = [n for n in NAMES if n != "batch_id"]
+    total = _query_snapshot(f"SELECT count(*) FROM EVENTS WHERE {cond}", params)
+    total = int(total[0][0]) if total else 0
+    rows = _query_snapshot(
+        f"SELECT {', '.join(cols)} FROM EVENTS WHERE {cond} "
+        f"ORDER BY event_date DESC NULLS LAST, uid LIMIT ? OFFSET ?", [*params, limit, offset])
+    return total, [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+# --- alerts and assessments ------------------------------------------------------------------
+
+def alert_summary() -> dict[str, dict]:
+    """country -> open alert count, highest open severity, latest week with an alert."""
+    from django.db.models import Count, Max
+
+    from tocsin.web.alerts.models import Alert
+
+    out: dict[str, dict] = {}
+    for row in (Alert.objects.filter(baseline=False).values("country")
+                .annotate(n=Count("id"), last=Max("week"))):
+        out[row["country"]] = {"alerts": row["n"], "open": 0, "top": "", "last_week": row["last"]}
+    for row in (Alert.objects.filter(baseline=False, status__in=OPEN_STATUSES)
+                .values("country", "severity").annotate(n=Count("id"))):
+        d = out[row["country"]]
+        d["open"] += row["n"]
+        if SEVERITY_RANK.get(row["severity"], 0) > SEVERITY_RANK.get(d["top"], 0):
+            d["top"] = row["severity"]
+    return out
+
+
+_score_cache = _Cache(512)
+
+
+def assessment_level(a) -> dict:
+    """The overall risk level and score of an assessment (cached by its last change)."""
+    key = ("level", a.pk, a.updated_at.isoformat(), a.status)
+    hit = _score_cache.get(key)
+    if hit is not None:
+        return hit
+    from tocsin.assessment.scoring import score
+    from tocsin.web.workspace import convert
+
+    try:
+        card = score(convert.to_model(a), convert.framework(a.framework_id))
+        value = {"level": card.overall.level, "score": card.overall.score,
+                 "provisional": card.overall.provisional, "date": card.date}
+    except Exception:  # an assessment the library cannot score yet (e.g. empty) shows no level
+        value = {"level": "not-rated", "score": None, "provisional": True, "date": None}
+    return _score_cache.put(key, value)
+
+
+def latest_assessments(user) -> dict[str, dict]:
+    """country -> the latest assessment this user may see, with its level."""
+    from tocsin.web import policy
+
+    out = {}
+    for a in policy.visible_assessments(user).order_by("country", "-version", "-updated_at"):
+        if a.country not in out:
+            out[a.country] = {"assessment": a, **assessment_level(a)}
+    return out

@@ -1,0 +1,138 @@
+"""The watch list (all countries ranked by forecast) and the country page.
+
+Readable by every signed-in user: forecasts and alerts come from public data.
+Assessments appear only where ``policy`` lets the user see them, and never with
+their evidence here.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from tocsin.web import policy
+from tocsin.web.countries import charts, data
+
+SORTS = {"risk", "name", "alerts", "level", "country"}
+LEVEL_ORDER = {"very-high": 4, "high": 3, "moderate": 2, "low": 1}
+
+
+def _rows(user):
+    forecasts = data.latest_forecasts()
+    alerts = data.alert_summary()
+    assessed = data.latest_assessments(user)
+    names = data.country_names()
+    rows = []
+    for iso in sorted(set(forecasts) | set(alerts) | set(assessed)):
+        f = forecasts.get(iso)
+        a = alerts.get(iso, {})
+        s = assessed.get(iso)
+        rows.append({
+            "country": iso, "name": names.get(iso, (f.name if f else "") or iso),
+            "probability": f.probability if f else None, "year": f.year if f else None,
+            "rank": f.rank if f else None, "colour": charts.band_colour(f.probability if f
+                                                                       else None),
+            "alerts": a.get("alerts", 0), "open": a.get("open", 0), "top": a.get("top", ""),
+            "last_week": a.get("last_week"),
+            "assessment": s["assessment"] if s else None,
+            "level": s["level"] if s else "", "score": s["score"] if s else None,
+        })
+    return rows
+
+
+def _sorted(rows, sort: str, desc: bool):
+    keys = {
+        "risk": lambda r: (r["probability"] is not None, r["probability"] or 0),
+        "name": lambda r: r["name"].lower(),
+        "country": lambda r: r["country"],
+        "alerts": lambda r: (r["open"], r["alerts"]),
+        "level": lambda r: (LEVEL_ORDER.get(r["level"], 0), r["score"] or 0),
+    }
+    return sorted(rows, key=keys[sort], reverse=desc)
+
+
+@login_required
+@require_GET
+def watch_list(request):
+    rows = _rows(request.user)
+    q = request.GET.get("q", "").strip().lower()
+    only = request.GET.get("only", "")
+    try:
+        min_p = float(request.GET.get("min", "") or 0) / 100
+    except ValueError:
+        min_p = 0.0
+    shown = [r for r in rows
+             if (not q or q in r["name"].lower() or q == r["country"].lower())
+             and (only != "alerts" or r["open"])
+             and (only != "assessed" or r["assessment"])
+             and (not min_p or (r["probability"] or 0) >= min_p)]
+    sort = request.GET.get("sort", "risk")
+    sort = sort if sort in SORTS else "risk"
+    default_desc = sort in ("risk", "alerts", "level")
+    desc = request.GET.get("dir", "desc" if default_desc else "asc") == "desc"
+    shown = _sorted(shown, sort, desc)
+    links = {r["country"]: reverse("countries:country", args=[r["country"]]) for r in rows}
+    risk = {r["country"]: r["probability"] for r in rows if r["probability"] is not None}
+    years = sorted({r["year"] for r in rows if r["year"]})
+    svg = charts.world_map(risk, data.country_names(), links,
+                           title=_("Forecast probability of a new mass killing, base year %s")
+                           % (years[-1] if years else "-"))
+    params = request.GET.copy()
+    params.pop("sort", None)
+    params.pop("dir", None)
+    return render(request, "countries/watch_list.html", {
+        "rows": shown, "total": len(rows), "map_svg": svg, "sort": sort, "desc": desc,
+        "q": request.GET.get("q", ""), "only": only, "min": request.GET.get("min", ""),
+        "query": params.urlencode(), "legend": charts.legend(),
+        "years": years,
+    })
+
+
+@login_required
+@require_GET
+def country(request, iso3):
+    from tocsin.web.alerts.models import Alert
+    from tocsin.web.countries.models import Forecast
+    from tocsin.web.tracker.models import progress_for
+
+    iso3 = iso3.upper()
+    names = data.country_names()
+    history = list(Forecast.objects.filter(country=iso3).order_by("year", "-probability"))
+    alerts = list(Alert.objects.filter(country=iso3, baseline=False)
+                  .order_by("-week", "-id")[:25])
+    known = (iso3 in names or history or alerts)
+    if not known:
+        raise Http404
+    latest = history[-1] if history else None
+    by_year = {}
+    for f in history:
+        by_year.setdefault(f.year, f)
+    points = [{"year": y, "probability": f.probability} for y, f in sorted(by_year.items())]
+    weekly = data.weekly_by_class(iso3)
+    admin1 = data.subnational(iso3)
+    assessments = [{"a": a, **data.assessment_level(a)} for a in
+                   policy.visible_assessments(request.user).filter(country=iso3)
+                   .order_by("-created_at", "-version")]
+    forecasts = data.latest_forecasts()
+    risk = {c: f.probability for c, f in forecasts.items()}
+    links = {c: reverse("countries:country", args=[c]) for c in risk}
+    return render(request, "countries/country.html", {
+        "iso3": iso3, "name": names.get(iso3, (latest.name if latest else "") or iso3),
+        "latest": latest, "history": points,
+        "history_svg": charts.history_chart(points),
+        "drivers_svg": charts.drivers_chart(latest.drivers if latest else []),
+        "weekly_svg": charts.weekly_chart(weekly, "events"),
+        "fatalities_svg": charts.weekly_chart(weekly, "fatalities"),
+        "weeks": len({r["week"] for r in weekly}),
+        "sources": sorted({r["source"] for r in weekly}),
+        "admin1": admin1, "alerts": alerts, "assessments": assessments,
+        "map_svg": charts.world_map(risk, names, links, highlight=iso3, width=520),
+        "recommendations": progress_for(iso3),
+        "may_edit_tracker": policy.is_admin(request.user)
+        or policy.is_focal_point(request.user, iso3),
+        "colour": charts.band_colour(latest.probability if latest else None),
+    })
