@@ -47,6 +47,7 @@ HEADING_LABELS = {
 }
 # A recalled indicator text is never shown as if it were checked against the source.
 VERIFICATION_MARKS = {"checked": "", "recalled-high": "†", "recalled-low": "‡"}
+PNG_SCALE = 3  # charts are drawn at 96 dpi; x3 is about 290 dpi, print quality on A4
 
 
 def country_name(code: str) -> str:
@@ -56,14 +57,21 @@ def country_name(code: str) -> str:
     return getattr(country, "common_name", None) or (country.name if country else code)
 
 
-def _data_uri(svg: str) -> str:
+def _data_uri(svg: str, raster: bool = False) -> str:
     if not svg:
         return ""
+    if raster:
+        # WeasyPrint draws SVG in pure Python (most of the PDF time on a large
+        # assessment); vl-convert's native renderer makes a print-resolution PNG fast.
+        import vl_convert as vlc
+
+        png = vlc.svg_to_png(svg, scale=PNG_SCALE)
+        return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def build_context(a: Assessment, fw: Framework, include_sensitive: bool = False,
-                  card: Scorecard | None = None) -> dict:
+                  card: Scorecard | None = None, raster: bool = False) -> dict:
     """Everything the template shows, computed once (the site can reuse it)."""
     from tocsin.reports import charts
 
@@ -112,10 +120,10 @@ def build_context(a: Assessment, fw: Framework, include_sensitive: bool = False,
         "generated": dt.date.today(),
         "include_sensitive": include_sensitive, "withheld": withheld, "evidence": evidence,
         "charts": {
-            "profile": _data_uri(charts.risk_profile(card)),
-            "heat": _data_uri(charts.heat_map(card)),
-            "divergence": _data_uri(charts.divergence(card)),
-            "resilience": _data_uri(charts.resilience(card)),
+            "profile": _data_uri(charts.risk_profile(card), raster),
+            "heat": _data_uri(charts.heat_map(card), raster),
+            "divergence": _data_uri(charts.divergence(card), raster),
+            "resilience": _data_uri(charts.resilience(card), raster),
         },
         "drivers": drivers, "high": high, "divergent": divergent[:15],
         "divergent_total": len(divergent), "disagreements": disagreements,
@@ -159,9 +167,10 @@ def _environment():
     return env
 
 
-def render_html(a: Assessment, fw: Framework, include_sensitive: bool = False) -> str:
-    """The report as one self-contained HTML document."""
-    context = build_context(a, fw, include_sensitive)
+def render_html(a: Assessment, fw: Framework, include_sensitive: bool = False,
+                raster: bool = False) -> str:
+    """The report as one self-contained HTML document (charts as SVG, or PNG if ``raster``)."""
+    context = build_context(a, fw, include_sensitive, raster=raster)
     context["css"] = (TEMPLATES / "assessment.css").read_text(encoding="utf-8")
     return _environment().get_template("assessment.html").render(**context)
 
@@ -170,7 +179,7 @@ def render_pdf(a: Assessment, fw: Framework, include_sensitive: bool = False) ->
     """The report as PDF (A4), from the same HTML."""
     import weasyprint
 
-    html = render_html(a, fw, include_sensitive)
+    html = render_html(a, fw, include_sensitive, raster=True)
     # No base URL and a fetcher that allows only data: URIs: nothing is loaded from outside.
     return weasyprint.HTML(string=html, url_fetcher=_offline_fetcher()).write_pdf()
 
