@@ -19,7 +19,7 @@ SUDAN_2021 = EVENTS / "acled" / "acled_sudan_2021-10-25_to_2021-12-31.csv"
 GED_MYANMAR = EVENTS / "ucdp_ged" / "ged_myanmar_1989-2023.csv.gz"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _alerts_database(django_db_blocker):
     saved = None
     try:
@@ -39,9 +39,15 @@ def _alerts_database(django_db_blocker):
         if saved is not None:
             from django.db import connections
 
-            connections["default"].close()
-            connections["default"].settings_dict.clear()
-            connections["default"].settings_dict.update(saved)
+            from tocsin.warning import lifecycle
+
+            conn = connections["default"]
+            conn.close()
+            conn.settings_dict.clear()
+            conn.settings_dict.update(saved)
+            if lifecycle.PARKED:  # the web tests' in-memory database, kept alive
+                conn.connection = lifecycle.PARKED[0][1]
+                lifecycle.PARKED.clear()
 
 
 def need(path: Path) -> Path:

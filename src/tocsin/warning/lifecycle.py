@@ -19,6 +19,7 @@ from pathlib import Path
 from tocsin.errors import InputError, Problem
 
 _migrated: set[str] = set()
+PARKED: list = []  # (settings, open connection) of in-memory databases switched away from
 
 
 def connect(home: Path | str | None) -> None:
@@ -41,9 +42,16 @@ def connect(home: Path | str | None) -> None:
     # Already set up for another home in this process (tests, a long-running
     # process serving several homes): point the default database at this one.
     wanted = config.database(os.environ.get("TOCSIN_DATABASE_URL"), home)
-    current = connections["default"].settings_dict
+    conn = connections["default"]
+    current = conn.settings_dict
     if any(current.get(k) != wanted.get(k) for k in ("ENGINE", "NAME", "HOST", "PORT")):
-        connections["default"].close()
+        if conn.connection is not None and conn.is_in_memory_db():
+            # Closing would destroy an in-memory database (a test run's): keep it
+            # open, set aside, so whoever switched here can put it back.
+            PARKED.append((dict(current), conn.connection))
+            conn.connection = None
+        else:
+            conn.close()
         current.update(wanted)
     label = f"{current['ENGINE']}|{current['NAME']}|{current.get('HOST', '')}"
     if label not in _migrated:

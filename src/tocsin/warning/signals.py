@@ -249,17 +249,15 @@ def refresh(home: Path, engine: str = "duckdb", spark=None) -> Refresh:
                 wc = week_counts.to_pyarrow()
                 n_dirty = wc.num_rows
             else:
-                dirty_t = ibis.memtable(dirty.to_pandas().drop_duplicates())
-                dirty_t = ibis_con.create_table("tocsin_dirty", dirty_t.to_pyarrow(),
-                                                overwrite=True) \
-                    if engine != "spark" else dirty_t
-                n_dirty = dirty_t.count().to_pyarrow().as_py()
+                dirty_df = dirty.to_pandas().drop_duplicates()
+                dirty_t = ibis.memtable(dirty_df)
+                n_dirty = len(dirty_df)
                 ev = events.mutate(week=events.event_date.truncate("W").cast("date"))
                 ev = ev.semi_join(dirty_t, ["source", "country", "week"]).drop("week")
                 sig = weekly_signals(ev).to_pyarrow()
                 day = daily_fatalities(ev).to_pyarrow()
                 wc = _week_counts(ev).to_pyarrow()
-                db.register("dirty", dirty_t.to_pyarrow())
+                db.register("dirty", dirty_df)
                 for table, wcol in (("signals", "week"), ("week_counts", "week"),
                                     ("daily", "date_trunc('week', day)")):
                     db.execute(f"""DELETE FROM {table} WHERE (source, country, {wcol}) IN
