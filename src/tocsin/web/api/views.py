@@ -313,7 +313,7 @@ def add_evidence(request, payload: EvidenceIn, assessment_id: int = Path(..., ge
     entry = policy.entry_for(request.user, a)
     if not policy.can_contribute(request.user, a, entry):
         raise PermissionDenied
-    if indicator not in {i.id for i in convert.framework(a.framework_id).indicators}:
+    if indicator not in convert.framework(a.framework_id).indicators:
         return 400, {"detail": f"no indicator {indicator!r} in {a.framework_id}"}
     try:
         data = EvidenceModel(**payload.dict()).model_dump(mode="json", exclude_none=True)

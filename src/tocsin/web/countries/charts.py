@@ -122,7 +122,24 @@ def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, st
             "href": {"field": "properties.href"},
         },
     }
-    return _render(spec)
+    return _link_shapes(_render(spec))
+
+
+_SHAPE = re.compile(r'<path aria-label="([^"]*)"([^>]*?)/>')
+
+
+def _link_shapes(svg: str) -> str:
+    """vl-convert renders no links for ``href``: wrap each country's shape in one, with a
+    title for the hover tip, and keep only the readable part of its aria-label."""
+    def one(m):
+        parts = dict(p.split(": ", 1) for p in m.group(1).split("; ") if ": " in p)
+        href = parts.get("properties.href", "")
+        label = "; ".join(f"{k}: {v}" for k, v in parts.items() if not k.startswith("properties"))
+        shape = (f'<path aria-label="{label}"{m.group(2)}>'
+                 f'<title>{parts.get("Country", "")}: {parts.get("Forecast", "")}</title></path>')
+        return f'<a href="{href}">{shape}</a>' if href.startswith("/") else shape
+
+    return _SHAPE.sub(one, svg)
 
 
 def weekly_chart(rows: list[dict], measure: str = "events", width: int = 820,

@@ -78,7 +78,13 @@ def use_as_evidence(alert, assessment, indicator: str, user, url: str,
     if assessment.country != alert.country:
         raise InputError(Problem(f"alert {alert.pk}", "the assessment is of another country"))
     fw = convert.framework(assessment.framework_id)
-    if indicator not in {i.id for i in fw.indicators}:
+    # Alerts name indicators with their framework ("un-foa-2014:7.8"); ratings by id.
+    prefix, _, bare = indicator.rpartition(":")
+    if prefix and prefix != assessment.framework_id:
+        raise InputError(Problem(f"alert {alert.pk}", f"indicator {indicator!r} is not of "
+                                                      f"{assessment.framework_id}"))
+    indicator = bare
+    if indicator not in fw.indicators:
         raise InputError(Problem(f"alert {alert.pk}", f"no indicator {indicator!r} in "
                                                       f"{assessment.framework_id}"))
     data = EvidenceModel(text=evidence_text(alert, url), url=url, date=alert.week,

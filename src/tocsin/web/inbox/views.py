@@ -124,7 +124,8 @@ def detail(request, pk):
         "reopen": "acknowledged" in TRANSITIONS[alert.status] and alert.status == "dismissed",
         "users": assignable_users(alert) if may_act(request.user, alert) else [],
         "targets": targets, "links": links,
-        "indicators": [i.get("ref") for i in alert.indicators if i.get("ref")],
+        # "un-foa-2014:7.8" -> "7.8": the id inside the framework, as the workspace uses
+        "indicators": [i["ref"].rpartition(":")[2] for i in alert.indicators if i.get("ref")],
     })
 
 
