@@ -97,8 +97,11 @@ def compare(
     home: HomeOption = None,
     format: FormatOption = Format.text,
 ) -> None:
-    """What changed between two assessments of the same country, per indicator and
-    risk factor. Always exits 0 when both files are valid: a change is not an error."""
+    """What changed between two assessments of the same country, per indicator and risk factor.
+
+    Exits 0 whenever both files are valid, whatever changed: a change is a finding to
+    read, not an error. Exits 2 if a file is invalid or the two are not comparable
+    (another country, unit or framework version)."""
     from tocsin.assessment.compare import compare as compare_
     from tocsin.assessment.compare import comparison_text
     from tocsin.assessment.io import load_assessment
