@@ -205,7 +205,7 @@ def render(result: dict) -> str:
     lines += ["", "per onset (lead in weeks of the earliest alert 1-26 weeks before; "
                   "- = none, n/s = no data before the onset):"]
     names = [s["name"] for s in result["systems"]]
-    lines.append(f"{'country':8} {'onset':10} " + " ".join(f"{n:>22}" for n in names))
+    lines.append(f"{'country':8} {'onset':10} " + " ".join(f"{n:>30}" for n in names))
     for i, o in enumerate(result["systems"][0]["onsets"]):
         cells = []
         for s in result["systems"]:
@@ -213,10 +213,10 @@ def render(result: dict) -> str:
             if not p["scorable"]:
                 cells.append("n/s")
             elif p["detected"]:
-                cells.append(f"{p['lead_weeks']} wk ({p['first_alert_rule']})"[:22])
+                cells.append(f"{p['lead_weeks']} wk ({p['first_alert_rule']})"[:30])
             else:
                 cells.append("-")
-        lines.append(f"{o['country']:8} {o['date']:10} " + " ".join(f"{c:>22}" for c in cells))
+        lines.append(f"{o['country']:8} {o['date']:10} " + " ".join(f"{c:>30}" for c in cells))
     lines += ["", "per country (false alarms = alert weeks outside onset windows):"]
     lines.append(f"{'country':8} " + " ".join(f"{n + ' FA/cy':>16}" for n in names)
                  + f" {'country-years':>13}")

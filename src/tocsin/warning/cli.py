@@ -297,3 +297,41 @@ def backtest(
         typer.echo(bt.render(result))
         if chart:
             typer.echo(f"chart: {chart}")
+
+
+@app.command("chart")
+def chart_cmd(
+    rule_id: str = typer.Option(..., "--rule", help="Rule id (see tocsin warn rules)."),
+    country: str = typer.Option(..., "--country", help="ISO 3166-1 alpha-3 code."),
+    output: Path = typer.Option(..., "-o", "--output", help="PNG file to write."),
+    source: str = typer.Option(None, "--source", help="Only this source's series."),
+    unit: str = typer.Option("", "--unit", help="admin1 unit (admin1 rules)."),
+    start: str = typer.Option(None, "--from", help="First week shown (YYYY-MM-DD)."),
+    end: str = typer.Option(None, "--to", help="Last week shown (YYYY-MM-DD)."),
+    home: HomeOption = None,
+) -> None:
+    """Draw a rule's weekly series for a country with the weeks it alerted (PNG)."""
+    from tocsin.home import ensure_home
+    from tocsin.warning import charts, signals
+    from tocsin.warning.rules import load_rules
+
+    home = ensure_home(home)
+    rules = {r.id: r for r in load_rules(home)}
+    if rule_id not in rules:
+        raise InputError(Problem("--rule", f"no rule {rule_id!r} (known: "
+                                           f"{', '.join(sorted(rules))})"))
+    rule = rules[rule_id]
+    signals.refresh(home)
+    db = signals.connect_signals(home)
+    try:
+        frame = charts.rule_frame(db, rule, country.upper(), source, unit)
+    finally:
+        db.close()
+    if frame.empty:
+        raise InputError(Problem("--country", f"no {rule.measure} series for {country} "
+                                              f"under rule {rule_id}"))
+    where = country.upper() + (f" / {unit}" if unit else "") + (f" ({source})" if source else "")
+    y = "30-day fatalities" if rule.condition.hdx else rule.measure.replace("_", " ")
+    charts.draw(frame, f"{rule.name}: {where}", y, output, _date(start, "--from"),
+                _date(end, "--to"))
+    typer.echo(f"wrote {output}")
