@@ -32,23 +32,44 @@ EXAMPLE = REPO / "examples" / "assessment.yaml"
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_home(settings, tmp_path):
+def _fast_hashing(settings):
     # Argon2 is what production uses (tested in test_web_settings); hashing with it
     # for every fixture user would only make the suite slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = str(tmp_path / "uploads")
-    settings.AXES_ENABLED = True
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(scope="session")
+def _world_once(django_db_setup, django_db_blocker):
+    """Build the world once per session; each test then runs in a transaction that
+    is rolled back to it (pytest-django's pattern for populating the test database)."""
+    from django.conf import settings
+
+    from tocsin.web.testing import build_world
+
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    with django_db_blocker.unblock():
+        build_world()
 
 
 @pytest.fixture
-def world(db):
+def world(db, _world_once):
     """Two countries, one assessment each, and one account per role.
 
     KEN: the worked example, with focal point, viewer, assessor (government entry),
     contributor (civil-society entry), another assessor. UGA: a second assessment
     with its own focal point, so that crossing countries can be tested.
     """
-    from tocsin.web.testing import build_world
+    from tocsin.web.testing import build_world, load_world
 
-    return build_world()
+    # A transactional test (the browser tests) empties the database when it ends.
+    return load_world() or build_world()
+
+
+def pytest_collection_modifyitems(items):
+    # Browser tests need a live server, hence transactional tests that empty the
+    # database at the end: run them after the others.
+    items.sort(key=lambda item: "browser" in item.nodeid)

@@ -35,7 +35,7 @@ def build_world() -> World:
 
     from tocsin.web.accounts.models import CountryRole
     from tocsin.web.workspace import convert
-    from tocsin.web.workspace.models import Evidence, Rating, Version
+    from tocsin.web.workspace.models import Evidence, Rating
 
     User = get_user_model()
     w = World()
@@ -77,6 +77,25 @@ def build_world() -> World:
     w.public = add(gov[0], False, "Published report of the commission", b"public")
     uga_entry = w.uga.assessors.first()
     w.uga_evidence = add(uga_entry, False, "Ugandan source", b"uga")
-    for a in (w.ken, w.uga):  # a signed version each, for the version download
-        Version.objects.create(assessment=a, number=1, text="country: X\n", sha256="0" * 64)
+    return w
+
+
+def load_world() -> World | None:
+    """The world that ``build_world`` made, read back from the database (None if absent)."""
+    from django.contrib.auth import get_user_model
+
+    from tocsin.web.workspace.models import Assessment, Evidence
+
+    User = get_user_model()
+    users = {u.username: u for u in User.objects.filter(email__endswith="@test.invalid")}
+    if "focal" not in users:
+        return None
+    w = World(users=users)
+    w.ken = Assessment.objects.get(country="KEN", previous=None, title__startswith="Illustr")
+    w.uga = Assessment.objects.get(country="UGA", title="Uganda test assessment")
+    by_text = {e.data["text"]: e for e in Evidence.objects.all()}
+    w.sensitive = by_text["Witness W-17 saw the militia meeting"]
+    w.other_sensitive = by_text["Source in the district office"]
+    w.public = by_text["Published report of the commission"]
+    w.uga_evidence = by_text["Ugandan source"]
     return w

@@ -113,9 +113,15 @@ def import_file(request):
                 problems = [f"The file is for {model.country}; you are focal point for "
                             f"{', '.join(sorted(countries))} only."]
             else:
-                row = convert.from_model(model, created_by=request.user, status="draft")
+                row = convert.from_model(model, created_by=request.user, status=model.status)
+                if row.status == "final":  # signed elsewhere: keep the file as its version
+                    text = form.text
+                    Version.objects.create(assessment=row, number=row.version, text=text,
+                                           sha256=hashlib.sha256(text.encode()).hexdigest(),
+                                           signed_by=request.user)
                 messages.success(request, f"Imported {row.title} with "
-                                          f"{row.assessors.count()} assessors, as a draft.")
+                                          f"{row.assessors.count()} assessors "
+                                          f"({row.get_status_display().lower()}).")
                 return redirect("workspace:detail", pk=row.pk)
     return render(request, "workspace/import.html", {"form": form, "problems": problems})
 
