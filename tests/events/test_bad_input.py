@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from conftest import sample
+from tests.events.conftest import sample
 from tocsin.events import store
 
 ACLED_2021 = "acled/acled_sudan_2021-10-25_to_2021-12-31.csv"

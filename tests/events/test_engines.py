@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import EVENTS, SAMPLES
+from tests.events.conftest import EVENTS, SAMPLES
 from tocsin.events import engine, queries, samples, store
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import SAMPLES, sample
+from tests.events.conftest import SAMPLES, sample
 from tocsin.events import store
 
 
