@@ -11,9 +11,9 @@ its header with the CSV reader instead.
 
 from __future__ import annotations
 
-from tocsin.events import taxonomy
+from tocsin.events import countries, taxonomy
 from tocsin.events.csvrows import read_chunks
-from tocsin.events.readers import col, country_join, create_staged, select_sql, stage_chunks
+from tocsin.events.readers import col, create_staged, select_sql, stage_chunks
 from tocsin.events.sqlparts import check_coord, date_any, q, text
 
 # Field positions (0-based) per layout; the geo blocks differ (1.0 has no ADM2).
@@ -49,7 +49,12 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
     has_geo = f"(coalesce({geo_type}, '0') <> '0')"
     lat = f"CASE WHEN {has_geo} THEN TRY_CAST({text(f['geo_lat'])} AS DOUBLE) END"
     lon = f"CASE WHEN {has_geo} THEN TRY_CAST({text(f['geo_long'])} AS DOUBLE) END"
-    base = "coalesce(t4.event_class, t3.event_class, t2.event_class, 'other')"
+    # Lookups are MAP literals, not joins: with a join DuckDB may choose to build
+    # its hash table on the (huge, badly estimated) file side and run out of memory.
+    cameo = _map(tx.cameo)
+    fips = _map(countries.tables()["fips"])
+    base = (f"coalesce({cameo}[left({code}, 4)], {cameo}[left({code}, 3)], "
+            f"{cameo}[left({code}, 2)], 'other')")
     civ_from = ", ".join(q(c) for c in rules["civilian_target_from"])
     civ_types = ", ".join(q(c) for c in rules["civilian_target_types"])
     klass = (f"CASE WHEN {base} IN ({civ_from}) AND {text(f['actor2type1'])} IN ({civ_types}) "
@@ -63,7 +68,7 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
         "event_date": date,
         "date_end": date,
         "date_precision": "1",
-        "country": "kf.iso3",
+        "country": f"{fips}[{text(f['geo_country'])}]",
         "admin1": text(f["geo_adm1"]),
         "admin2": text(f.get("geo_adm2", "NULL")),
         "place": text(f["geo_name"]),
@@ -91,18 +96,16 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
         f"'EventCode ' || quote_text({f['eventcode']}) || ' is not a CAMEO code' END",
         f"CASE WHEN {has_geo} THEN {check_coord(f['geo_lat'], 'ActionGeo_Lat', 90)} END",
         f"CASE WHEN {has_geo} THEN {check_coord(f['geo_long'], 'ActionGeo_Long', 180)} END",
-        f"CASE WHEN {geo_country} IS NOT NULL AND kf.code IS NULL THEN "
+        f"CASE WHEN {geo_country} IS NOT NULL AND NOT map_contains({fips}, {geo_country}) THEN "
         f"'unknown country: ActionGeo_CountryCode ' || quote_text({geo_country}) || "
         "' is not a FIPS 10-4 code' END",
     ]
-    joined = (
-        f"{from_sql}\n"
-        f"LEFT JOIN tx_cameo t4 ON t4.code = left({code}, 4) AND length({code}) >= 4\n"
-        f"LEFT JOIN tx_cameo t3 ON t3.code = left({code}, 3) AND length({code}) >= 3\n"
-        f"LEFT JOIN tx_cameo t2 ON t2.code = left({code}, 2)\n"
-        + country_join("kf", "fips", geo_country)
-    )
-    return select_sql(exprs, checks, joined, line=line)
+    return select_sql(exprs, checks, from_sql, line=line)
+
+
+def _map(d: dict) -> str:
+    items = ", ".join(f"{q(k)}: {'NULL' if v is None else q(v)}" for k, v in sorted(d.items()))
+    return f"MAP {{{items}}}"
 
 
 def read_csv_sql(info, width: int) -> str:
@@ -112,8 +115,7 @@ def read_csv_sql(info, width: int) -> str:
     # One more column than the layout has: a line with an extra field shows up in it.
     return (f"read_csv({path}, delim='\\t', header=false, quote='', escape='', "
             f"auto_detect=false, columns={cols}, null_padding=true, compression='{compression}', "
-            "store_rejects=true, rejects_table='gdelt_rejects', rejects_scan='gdelt_scans', "
-            "max_line_size=10000000)")
+            "store_rejects=true, rejects_table='gdelt_rejects', rejects_scan='gdelt_scans')")
 
 
 def stage(con, info, fmt, batch_id: str, table: str, with_lines: bool = False, **_options) -> int:
