@@ -65,3 +65,17 @@ def sample_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("warn-home")
     ingest(home, [need(SUDAN_2021), need(GED_MYANMAR)], echo=lambda s: None)
     return home
+
+
+@pytest.fixture(scope="session")
+def spark():
+    pytest.importorskip("pyspark")
+    import os
+    import shutil
+
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java (make system-deps installs it)")
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    from tocsin.events.engine import spark_session
+
+    return spark_session("local[2]")  # getOrCreate: shared with other areas' tests

@@ -58,12 +58,21 @@ def test_backtest_command_on_the_samples(sample_home, run, tmp_path):
 
 
 def test_incremental_refresh_equals_a_full_rebuild(tmp_path):
-    from conftest import EVENTS, need
+    from pathlib import Path
+
     from tocsin.events.store import ingest
+
+    events = Path(__file__).parents[2].parent / "shared" / "data" / "events"
+
+    def need(path):
+        if not path.exists():
+            pytest.skip(f"{path} is absent (ACLED rows are never committed)")
+        return path
+
     from tocsin.warning import signals
 
-    a = need(EVENTS / "acled" / "acled_sudan_2021-10-25_to_2021-12-31.csv")
-    b = need(EVENTS / "acled" / "acled_sudan_2023-04-11_to_2023-04-12.csv")
+    a = need(events / "acled" / "acled_sudan_2021-10-25_to_2021-12-31.csv")
+    b = need(events / "acled" / "acled_sudan_2023-04-11_to_2023-04-12.csv")
     inc, full = tmp_path / "inc", tmp_path / "full"
     ingest(inc, [a], echo=lambda s: None)
     first = signals.refresh(inc)

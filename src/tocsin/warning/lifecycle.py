@@ -124,9 +124,23 @@ def _snap_values(values: dict) -> dict:
 
 
 def change_status(home, alert_id: int, to: str, reason: str = "", actor: str | None = None):
-    """Move an alert to ``to``; raise InputError if there is no such alert or the
-    move is not allowed (e.g. dismissing without a reason, reopening a closed alert)."""
+    """Move an alert to ``to`` in the database of ``home`` (the command line's entry)."""
     connect(home)
+    name = actor
+    if name is None:
+        from tocsin.web.audit.context import current
+
+        name = current()[2]
+        if name == "system":
+            user = os.environ.get("USER")
+            name = f"{user} (command line)" if user else "command line"
+    return transition(alert_id, to, reason, name)
+
+
+def transition(alert_id: int, to: str, reason: str, name: str):
+    """Move an alert to ``to`` on the database Django is connected to (the site calls
+    this directly); raise InputError if there is no such alert or the move is not
+    allowed (dismissing without a reason, reopening a closed alert, ...)."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -137,15 +151,12 @@ def change_status(home, alert_id: int, to: str, reason: str = "", actor: str | N
     where = f"alert {alert_id}"
     if to == "dismissed" and not reason.strip():
         raise InputError(Problem(where, "dismissing an alert needs a reason (--reason TEXT)"))
-    name = actor or current()[2]
-    if name == "system":
-        user = os.environ.get("USER")
-        name = f"{user} (command line)" if user else "command line"
-    with transaction.atomic(), acting(None, name=name):
+    user = current()[0]
+    with transaction.atomic(), acting(user, name=name):
         row = Alert.objects.select_for_update().filter(pk=alert_id).first()
         if row is None:
             raise InputError(Problem(where, "no such alert (see `tocsin warn alerts`)"))
-        if to not in TRANSITIONS[row.status]:
+        if to not in TRANSITIONS.get(row.status, set()):
             allowed = ", ".join(sorted(TRANSITIONS[row.status])) or "none: it is closed"
             raise InputError(Problem(where, f"cannot go from {row.status} to {to} "
                                             f"(allowed: {allowed})"))

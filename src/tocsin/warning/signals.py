@@ -165,21 +165,25 @@ class Refresh:
     full: bool  # everything was recomputed (first build)
 
 
-def open_events(home: Path, engine: str = "duckdb", spark=None):
-    """(ibis backend, events table, batches table) over the store's published snapshot."""
-    import ibis
+def open_events(home: Path, engine: str | None = None, spark=None):
+    """(ibis backend, events table, batches table or None) on the chosen engine.
 
+    Events come from ``tocsin.events.engine`` (the store's published snapshot, or
+    a Parquet lake named by TOCSIN_EVENTS_LAKE; DuckDB or Spark). The batch
+    manifest exists only for the store; without it every refresh is a full one.
+    """
+    from tocsin.events import engine as ev_engine
     from tocsin.events.store import snapshot_paths
 
-    paths = snapshot_paths(Path(home))
-    if paths is None:
+    source = ev_engine.events_source(home)
+    if source is None:
         return None, None, None
-    if engine == "spark":
-        con = ibis.pyspark.connect(spark)
-    else:
-        con = ibis.duckdb.connect()
-    events = con.read_parquet(str(paths["events"]), table_name="tocsin_events")
-    batches = con.read_parquet(str(paths["batches"]), table_name="tocsin_batches")
+    con = ev_engine.connect(engine, spark)
+    events = con.read_parquet(source, table_name="tocsin_events")
+    paths = snapshot_paths(Path(home))
+    batches = None
+    if paths is not None and str(paths["events"]) == source:
+        batches = con.read_parquet(str(paths["batches"]), table_name="tocsin_batches")
     return con, events, batches
 
 
@@ -195,7 +199,7 @@ def connect_signals(home: Path, read_only: bool = False):
     return con
 
 
-def refresh(home: Path, engine: str = "duckdb", spark=None) -> Refresh:
+def refresh(home: Path, engine: str | None = None, spark=None) -> Refresh:
     """Fold the batches ingested since the last refresh into the materialised signals."""
     import ibis
     import pyarrow as pa
@@ -205,13 +209,17 @@ def refresh(home: Path, engine: str = "duckdb", spark=None) -> Refresh:
     try:
         if events is None:
             return Refresh(0, 0, 0, False)
-        manifest = batches.select("batch_id", "source", "rows_replaced").to_pyarrow().to_pylist()
         done = {r[0] for r in db.execute("SELECT batch_id FROM processed").fetchall()}
-        new = [b for b in manifest if b["batch_id"] not in done]
-        if not new:
-            n = db.execute("SELECT count(*) FROM signals").fetchone()[0]
-            return Refresh(0, 0, n, False)
-        full = not done
+        if batches is None:  # a lake without a manifest: recompute everything
+            new, full = [], True
+        else:
+            manifest = batches.select("batch_id", "source",
+                                      "rows_replaced").to_pyarrow().to_pylist()
+            new = [b for b in manifest if b["batch_id"] not in done]
+            if not new:
+                n = db.execute("SELECT count(*) FROM signals").fetchone()[0]
+                return Refresh(0, 0, n, False)
+            full = not done
         week_counts = _week_counts(events)
         if full:
             dirty = None
@@ -284,7 +292,7 @@ def refresh(home: Path, engine: str = "duckdb", spark=None) -> Refresh:
         return Refresh(len(new), int(n_dirty), n, full)
     finally:
         db.close()
-        if ibis_con is not None and engine != "spark":
+        if ibis_con is not None and ibis_con.name == "duckdb":
             ibis_con.disconnect()
 
 
