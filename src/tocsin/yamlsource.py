@@ -19,6 +19,8 @@ from pydantic import ValidationError
 from tocsin.errors import InputError, Problem, UnreadableError
 
 Path_ = tuple[Any, ...]
+# libyaml's parser when PyYAML was built with it (the wheels are): same nodes and marks.
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -52,6 +54,10 @@ def format_path(path: Sequence[Any]) -> str:
 
 def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[Problem]) -> Any:
     doc.lines[path] = node.start_mark.line + 1
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_COLLECTIONS:
+        problems.append(Problem(doc.file, f"unsupported YAML tag {node.tag}", doc.lines[path],
+                                format_path(path)))
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -59,7 +65,12 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[P
                 problems.append(Problem(doc.file, "keys must be plain text",
                                         key_node.start_mark.line + 1, format_path(path)))
                 continue
-            key = _scalar(key_node)
+            try:
+                key = _scalar(key_node)
+            except _UnsupportedTag as exc:
+                problems.append(Problem(doc.file, f"unsupported YAML tag {exc}",
+                                        key_node.start_mark.line + 1, format_path(path)))
+                continue
             if key in result:
                 problems.append(
                     Problem(doc.file, f"duplicate key {key!r}", key_node.start_mark.line + 1,
@@ -69,21 +80,37 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[P
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, path + (i,), doc, problems) for i, item in enumerate(node.value)]
-    return _scalar(node)
+    try:
+        return _scalar(node)
+    except _UnsupportedTag as exc:
+        problems.append(Problem(doc.file, f"unsupported YAML tag {exc}", doc.lines[path],
+                                format_path(path)))
+        return None
+
+
+# One constructor for every scalar: building a loader per value made a
+# 10-assessor file take seconds. Scalars need no state from the document.
+_SCALARS = yaml.SafeLoader("")
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
+    constructor = _SCALARS.yaml_constructors.get(node.tag)
+    if constructor is None:
+        raise _UnsupportedTag(node.tag)
+    return constructor(_SCALARS, node)
+
+
+_PLAIN_COLLECTIONS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+class _UnsupportedTag(Exception):
+    pass
 
 
 def parse_yaml(text: str, file: str) -> YamlDocument:
     """Parse YAML text; raise ``UnreadableError`` naming the line if it is not YAML."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

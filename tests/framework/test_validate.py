@@ -185,3 +185,11 @@ def test_empty_file_is_invalid_not_unreadable(run, tmp_path):
     code, _, err = run("framework", "validate", write(tmp_path, ""), "--home", tmp_path)
     assert code == 1
     assert "found an empty file" in err
+
+
+def test_python_tags_are_refused_not_executed(run, tmp_path):
+    text = mutate(FOA, "expected_indicators: 11\n",
+                  "expected_indicators: !!python/object/apply:os.system ['true']\n")
+    code, _, err = run("framework", "validate", write(tmp_path, text), "--home", tmp_path)
+    assert code == 1
+    assert "unsupported YAML tag tag:yaml.org,2002:python/object/apply:os.system" in err
