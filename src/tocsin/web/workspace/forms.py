@@ -128,7 +128,7 @@ def _is_text(raw: bytes) -> bool:
 class EvidenceForm(forms.Form):
     text = forms.CharField(max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}),
                            help_text="What the source shows, in a sentence or two.")
-    url = forms.URLField(required=False, max_length=2000, assume_scheme="https",
+    url = forms.URLField(label="URL", required=False, max_length=2000, assume_scheme="https",
                          help_text="A public source (http or https).")
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     document = forms.FileField(required=False, help_text="PDF, image, text, CSV, DOCX, ODT, "

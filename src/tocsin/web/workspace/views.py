@@ -270,6 +270,8 @@ def _respond_item(request, a, ctx, status=200):
         # must be shown in place. Nothing was changed in that case.
         _m, _f, card = _scorecard(a)
         ctx = {**ctx, "card": card, "oob": True}
+        if ctx["kind"] == "indicator":
+            ctx["rf_score"] = card.risk_factor(ctx["item"].risk_factor)
         return render(request, "workspace/_item.html", ctx)
     fw = convert.framework(a.framework_id)
     url = reverse("workspace:rate_section", args=[a.pk, _section_of(fw, ctx["kind"], ctx["item"])])

@@ -41,3 +41,19 @@ def domid(value):
 
 def dom_id(value) -> str:
     return "".join(c if c.isalnum() or c in "-_" else f"_{ord(c):x}_" for c in str(value))
+
+
+@register.filter
+def role_name(role):
+    from tocsin.web.accounts.models import ROLES
+
+    return ROLES.get(role, role)
+
+
+@register.filter
+def as_json(value):
+    import json
+
+    if value is None:
+        return ""
+    return json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False, default=str)
