@@ -16,8 +16,8 @@ def test_model_file_records_provenance(model_2014):
     assert doc["train_until"] == 2012
     assert len(doc["data"]["sha256"]) == 64
     assert {"numpy", "scikit-learn", "lightgbm", "pandas", "python"} <= set(doc["libraries"])
-    assert doc["model"]["kind"] == "ensemble"
-    assert [m["kind"] for m in doc["model"]["members"]] == ["ewp", "gbm"]
+    assert doc["model"]["kind"] == "gbm"  # the chosen model
+    assert len(doc["model"]["boosters"]) == doc["model"]["params"]["n_seeds"] == 5
 
 
 def test_predict_writes_one_row_per_country_with_drivers(model_2014, data_csv, tmp_path,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tocsin.forecast.models import MODELS, CalibratedEnsemble
+from tocsin.forecast.models import MODELS, SEED, CalibratedEnsemble
 from tocsin.forecast.panel import (
     EWP_PREDICTORS,
     Target,
@@ -54,6 +54,16 @@ def _fit_year(panel, base_year: int, target: Target, models: tuple[str, ...]):
         info = {"base_year": base_year, "train_until": last_training_year(base_year, target),
                 "train_rows": len(train), "train_onsets": int(y.sum())}
     return pd.concat(out, ignore_index=True), info
+
+
+def _auc(y, p) -> float:
+    """ROC AUC by the rank-sum (Mann-Whitney) formula, ties counted half."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(p)
+    pos = y == 1
+    n1, n0 = pos.sum(), len(y) - pos.sum()
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 def _top_k(frame, k: int) -> int:
@@ -107,6 +117,48 @@ class BacktestResult:
         return {kind: score(self.predictions[self.predictions["model"] == kind])
                 for kind in self.models}
 
+    def compare(self, baseline: str = "ewp", n_boot: int = 1000, seed: int = SEED) -> dict:
+        """Each model minus ``baseline``: pooled AUC and top-30 onsets, with 90% intervals.
+
+        A paired bootstrap over base years (years resampled with replacement, the same
+        draw for both models), because onsets are few: one onset more or less in the
+        top 30 moves recall by 1/onsets.
+        """
+        if baseline not in self.models or len(self.years) < 2:
+            return {}
+        preds = self.predictions
+        arrays = {k: {int(y): (g["outcome"].to_numpy(), g["probability"].to_numpy())
+                      for y, g in preds[preds["model"] == k].groupby("base_year")}
+                  for k in self.models}
+        top30 = {k: {int(y): _top_k(g, 30) for y, g in preds[preds["model"] == k]
+                     .groupby("base_year")} for k in self.models}
+        rng = np.random.default_rng(seed)
+        draws = [rng.choice(self.years, size=len(self.years)) for _ in range(n_boot)]
+        out = {}
+        for kind in self.models:
+            if kind == baseline:
+                continue
+            auc_d, top_d = [], []
+            for draw in draws:
+                yb = np.concatenate([arrays[baseline][y][0] for y in draw])
+                if not 0 < yb.sum() < len(yb):
+                    continue
+                pb = np.concatenate([arrays[baseline][y][1] for y in draw])
+                pk = np.concatenate([arrays[kind][y][1] for y in draw])
+                auc_d.append(_auc(yb, pk) - _auc(yb, pb))
+                top_d.append(sum(top30[kind][y] - top30[baseline][y] for y in draw))
+            pooled = self.pooled()
+            out[kind] = {
+                "auc_diff": pooled[kind]["auc"] - pooled[baseline]["auc"]
+                if pooled[kind]["auc"] is not None and pooled[baseline]["auc"] is not None
+                else None,
+                "auc_diff_90": [float(np.quantile(auc_d, 0.05)), float(np.quantile(auc_d, 0.95))],
+                "top30_diff": pooled[kind]["top30"] - pooled[baseline]["top30"],
+                "top30_diff_90": [float(np.quantile(top_d, 0.05)),
+                                  float(np.quantile(top_d, 0.95))],
+            }
+        return out
+
     def to_json(self, data_sha256: str, data_file: str) -> dict:
         return {
             "target": self.target.column,
@@ -117,6 +169,7 @@ class BacktestResult:
             "pooled": self.pooled(),
             "per_year": {kind: {str(y): m for y, m in v.items()}
                          for kind, v in self.per_year().items()},
+            "versus_ewp": self.compare("ewp"),
             "folds": self.folds,
         }
 
@@ -160,6 +213,15 @@ def format_table(result: BacktestResult, per_year: bool = True) -> str:
         lines.append(f"{kind:<10} {f(m['auc'], '.3f'):>6} {f(m['average_precision'], '.3f'):>6} "
                      f"{f(m['brier'], '.4f'):>7} {f(m['log_loss'], '.4f'):>8} {m['top10']:>6} "
                      f"{m['top30']:>6} {f(m['recall_top30'], '.2f'):>8}")
+    versus = result.compare("ewp")
+    if versus:
+        lines.append("")
+        lines.append("versus ewp (90% interval, paired bootstrap over base years):")
+        for kind, d in versus.items():
+            lo, hi = d["auc_diff_90"]
+            tlo, thi = d["top30_diff_90"]
+            lines.append(f"{kind:<10} AUC {f(d['auc_diff'], '+.3f')} [{lo:+.3f}, {hi:+.3f}]   "
+                         f"top30 {d['top30_diff']:+d} [{tlo:+.0f}, {thi:+.0f}]")
     if per_year:
         by_year = result.per_year()
         lines.append("")

@@ -56,8 +56,8 @@ def train(
                                                    "at B (years <= B-2 for 1or2, <= B-1 for 1)."),
     out: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON)."),
     target: TargetName = TargetOpt,
-    model: ModelKind = typer.Option(ModelKind.ensemble, "--model",
-                                    help="Which model (default: the chosen ensemble)."),
+    model: ModelKind = typer.Option(ModelKind.gbm, "--model",
+                                    help="Which model (default: gbm, the chosen one)."),
 ) -> None:
     """Fit a model on what was knowable at base year B and write the model file."""
     from tocsin.forecast.modelfile import save_model
