@@ -28,6 +28,8 @@ demo: install
 
 test: install system-deps lint
 	$(BIN)/python -m pytest -q
+	# The site's database tests once more, on a throwaway PostgreSQL cluster.
+	bash scripts/postgres-test.sh $(BIN)/python -m pytest -q tests/web -m "not browser"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

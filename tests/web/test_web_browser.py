@@ -22,6 +22,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 
+pytestmark = pytest.mark.browser
+
 # Playwright's sync API runs an event loop in this thread; the test's own database
 # calls are ordinary synchronous ones, which Django would otherwise refuse there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
