@@ -69,10 +69,11 @@ def make_key(rule: str, source: str, country: str, unit: str, week: str) -> str:
 # --- evaluation ------------------------------------------------------------------------
 
 
-def _coverage_mask(weeks: pd.DatetimeIndex, cov: pd.DataFrame) -> np.ndarray:
+def _coverage_mask(weeks: np.ndarray, cov: pd.DataFrame) -> np.ndarray:
+    """``weeks``: datetime64[D] Mondays; True where some file of ``cov`` covers the week."""
     mask = np.zeros(len(weeks), dtype=bool)
-    for first, last in zip(cov["first_week"], cov["last_week"], strict=True):
-        mask |= (weeks >= pd.Timestamp(first)) & (weeks <= pd.Timestamp(last))
+    for first, last in zip(cov["f"].to_numpy(), cov["l"].to_numpy(), strict=True):
+        mask |= (weeks >= first) & (weeks <= last)
     return mask
 
 
@@ -105,8 +106,14 @@ def _series(db, rule: Rule) -> tuple[pd.DataFrame, pd.DatetimeIndex, np.ndarray,
     values[rows["row"].to_numpy(), col] = rows["value"].to_numpy(dtype=float)
     # Unknown, not zero, outside the spans the source's files cover for the country.
     masks = {}
+    days = weeks.to_numpy().astype("datetime64[D]")
+    cov = cov.assign(f=pd.to_datetime(cov["first_week"]).to_numpy().astype("datetime64[D]"),
+                     l=pd.to_datetime(cov["last_week"]).to_numpy().astype("datetime64[D]"))
+    wanted = set(zip(keys["source"], keys["country"], strict=True))
     for (src, ctry), grp in cov.groupby(["source", "country"]):
-        masks[(src, ctry)] = _coverage_mask(weeks, grp)
+        if (src, ctry) not in wanted:
+            continue
+        masks[(src, ctry)] = _coverage_mask(days, grp)
     for i, (src, ctry) in enumerate(zip(keys["source"], keys["country"], strict=True)):
         m = masks.get((src, ctry))
         if m is not None:
@@ -135,9 +142,11 @@ def evaluate_rule(db, rule: Rule, since: dt.date | None = None) -> list[Alert]:
     if since is not None:
         fired &= np.asarray(weeks >= pd.Timestamp(since))[None, :]
     out = []
+    srcs, ctrys, units = (keys[c].tolist() for c in ("source", "country", "unit"))
+    week_iso = [w.date().isoformat() for w in weeks]
     for i, j in zip(*np.nonzero(fired), strict=True):
-        week = weeks[j].date().isoformat()
-        src, ctry, unit = keys.loc[i, "source"], keys.loc[i, "country"], keys.loc[i, "unit"]
+        week = week_iso[j]
+        src, ctry, unit = srcs[i], ctrys[i], units[i]
         figures = {"measure": rule.measure, "value": int(values[i, j])}
         if cond.threshold is not None:
             figures["threshold"] = cond.threshold

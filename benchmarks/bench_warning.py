@@ -1,0 +1,191 @@
+"""Benchmark: weekly signals and detection over a 10-million-event store, against a
+plain DuckDB GROUP BY of the same data in the same run.
+
+Builds (once) benchmarks/.work/warn-home-<N>/, an event store snapshot of N synthetic
+canonical events (default 10 million) in ten ingest batches: 120 countries with
+skewed activity (a few hot, most quiet), up to 15 admin1 units each, 2014-2023,
+the taxonomy's classes with conflict-like weights, over-dispersed fatalities. The
+layout is the store's published snapshot (events.parquet, batches.parquet,
+CURRENT), so Tocsin reads it exactly as it reads a real store. Then measures:
+
+  duckdb group-by   SELECT country, week, event_class, count(*), sum(fatalities)
+                    FROM the Parquet GROUP BY ALL (one plain aggregate)
+  signals (full)    tocsin.warning.signals.refresh on an empty signals DB: country and
+                    admin1 levels, events, fatalities, civilian fatalities, distinct
+                    actors, daily fatalities, coverage (Ibis on DuckDB)
+  signals (+1 week) the same after an 11th batch of one week of events is published:
+                    only the touched country-weeks are recomputed
+  detection         every default rule (14, incl. the HDX baseline) over the signals
+  evidence          event ids, indicators and options attached to every alert
+
+    python benchmarks/bench_warning.py [--rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+CLASSES = [("armed-clash", 30), ("remote-violence", 15), ("violence-against-civilians", 15),
+           ("protest", 20), ("riot", 6), ("repression", 2), ("arrests", 3),
+           ("territory-change", 1), ("mass-killing", 0.3), ("abduction-disappearance", 2),
+           ("sexual-violence", 0.5), ("destruction-looting", 2), ("other", 3),
+           ("coup", 0.01), ("assassination", 0.1), ("displacement", 0.2)]
+
+
+def build(rows: int) -> Path:
+    import duckdb
+
+    home = HERE / ".work" / f"warn-home-{rows}"
+    snap = home / "events" / "snapshot"
+    if (snap / "CURRENT").exists():
+        return home
+    shutil.rmtree(home, ignore_errors=True)
+    gen = "20260101T000000000000Z-bench10"
+    out = snap / gen
+    out.mkdir(parents=True)
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    total = sum(w for _, w in CLASSES)
+    cases, acc = [], 0.0
+    for name, w in CLASSES:
+        acc += w / total
+        cases.append(f"WHEN r_class < {acc:.6f} THEN '{name}'")
+    klass = "CASE " + " ".join(cases) + " ELSE 'other' END"
+    con.execute(f"""
+    COPY (
+      WITH base AS (
+        SELECT i,
+          -- skewed activity: country k has weight ~ 1/(k+1)
+          least(119, CAST(floor(exp(random() * ln(121)) - 1) AS INTEGER)) AS c,
+          random() AS r_class, random() AS r_fat, random() AS r_adm, random() AS r_day
+        FROM range({rows}) t(i))
+      SELECT
+        'bench:' || i AS uid, 'bench' AS source, CAST(i AS VARCHAR) AS source_id,
+        CAST(NULL AS BIGINT) AS source_version,
+        DATE '2014-01-06' + CAST(floor(r_day * 3640) AS INTEGER) AS event_date,
+        DATE '2014-01-06' + CAST(floor(r_day * 3640) AS INTEGER) AS date_end,
+        CAST(1 AS SMALLINT) AS date_precision,
+        'C' || lpad(CAST(c AS VARCHAR), 2, '0') AS country,
+        'unit-' || CAST(floor(r_adm * 15) AS INTEGER) AS admin1,
+        CAST(NULL AS VARCHAR) AS admin2, CAST(NULL AS VARCHAR) AS place,
+        CAST(NULL AS DOUBLE) AS latitude, CAST(NULL AS DOUBLE) AS longitude,
+        CAST(1 AS SMALLINT) AS geo_precision,
+        {klass} AS event_class, 'bench' AS source_type,
+        'actor-' || CAST(floor(random() * 40) AS INTEGER) AS actor1,
+        'actor-' || CAST(floor(random() * 40) AS INTEGER) AS actor2,
+        CAST(CASE WHEN r_fat < 0.6 THEN 0 ELSE floor(-ln(1 - random()) * 6) END AS INTEGER)
+          AS fatalities_best,
+        CAST(NULL AS INTEGER) AS fatalities_low, CAST(NULL AS INTEGER) AS fatalities_high,
+        CAST(NULL AS INTEGER) AS civilian_fatalities, CAST(NULL AS VARCHAR) AS notes,
+        'b' || lpad(CAST(i % 10 AS VARCHAR), 2, '0') AS batch_id
+      FROM base
+    ) TO '{out / "events.parquet"}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)
+    """)
+    con.execute(f"""COPY (SELECT 'b' || lpad(CAST(i AS VARCHAR), 2, '0') AS batch_id,
+                     'bench' AS source, 0::BIGINT AS rows_replaced FROM range(10) t(i))
+                    TO '{out / "batches.parquet"}' (FORMAT parquet)""")
+    (snap / "CURRENT").write_text(gen)
+    return home
+
+
+def add_week(home: Path) -> None:
+    """Publish a new snapshot with an 11th batch: one more week of events."""
+    import duckdb
+
+    snap = home / "events" / "snapshot"
+    old = snap / (snap / "CURRENT").read_text().strip()
+    gen = "20260102T000000000000Z-bench11"
+    new = snap / gen
+    new.mkdir(exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"""COPY (SELECT * FROM read_parquet('{old / "events.parquet"}')
+                    UNION ALL
+                    SELECT * REPLACE ('bench:new' || source_id AS uid,
+                                      DATE '2024-01-01' + CAST(random() * 6 AS INTEGER)
+                                        AS event_date, 'b10' AS batch_id)
+                    FROM read_parquet('{old / "events.parquet"}') USING SAMPLE 20000 ROWS)
+                   TO '{new / "events.parquet"}' (FORMAT parquet, COMPRESSION zstd)""")
+    con.execute(f"""COPY (SELECT * FROM read_parquet('{old / "batches.parquet"}')
+                    UNION ALL SELECT 'b10', 'bench', 0::BIGINT)
+                   TO '{new / "batches.parquet"}' (FORMAT parquet)""")
+    (snap / "CURRENT").write_text(gen)
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    args = ap.parse_args(argv)
+    import duckdb
+
+    t = time.perf_counter()
+    home = build(args.rows)
+    print(f"store: {args.rows:,} events in {home} (built/found in "
+          f"{time.perf_counter() - t:.1f} s)")
+    for p in (home / "warning",):
+        shutil.rmtree(p, ignore_errors=True)
+    snap = home / "events" / "snapshot"
+    if (snap / "CURRENT").read_text().strip().endswith("bench11"):
+        shutil.rmtree(snap / (snap / "CURRENT").read_text().strip())
+        (snap / "CURRENT").write_text("20260101T000000000000Z-bench10")
+    events = snap / (snap / "CURRENT").read_text().strip() / "events.parquet"
+
+    from tocsin.warning import signals
+    from tocsin.warning.alerts import Evidence, attach_events, attach_evidence, evaluate_rule
+    from tocsin.warning.rules import load_rules
+
+    # Warm both paths once (imports, Ibis compilation) so the figures are the work itself.
+    con = duckdb.connect()
+    con.execute(f"SELECT count(*) FROM read_parquet('{events}')").fetchall()
+    signals.weekly_signals(signals.open_events(home)[1].limit(1000)).to_pyarrow()
+
+    t = time.perf_counter()
+    plain = con.execute(f"""SELECT country, date_trunc('week', event_date) AS week, event_class,
+                              count(*) AS events, sum(fatalities_best) AS fatalities
+                            FROM read_parquet('{events}') GROUP BY ALL""").fetchall()
+    t_plain = time.perf_counter() - t
+    print(f"duckdb group-by (country, week, class: count, sum): {t_plain:7.2f} s  "
+          f"{len(plain):,} rows")
+
+    t = time.perf_counter()
+    r = signals.refresh(home)
+    t_full = time.perf_counter() - t
+    print(f"tocsin signals, full build:                        {t_full:7.2f} s  "
+          f"{r.signal_rows:,} rows  ratio {t_full / t_plain:5.1f}x the group-by")
+
+    add_week(home)
+    t = time.perf_counter()
+    r2 = signals.refresh(home)
+    t_inc = time.perf_counter() - t
+    print(f"tocsin signals, +1 week (incremental):             {t_inc:7.2f} s  "
+          f"{r2.dirty_weeks} country-weeks recomputed  ratio {t_inc / t_plain:5.1f}x")
+
+    rules = load_rules(HERE / ".work" / "no-home")
+    db = signals.connect_signals(home)
+    t = time.perf_counter()
+    alerts = [a for rule in rules for a in evaluate_rule(db, rule)]
+    t_det = time.perf_counter() - t
+    db.close()
+    print(f"detection, {len(rules)} rules:                              {t_det:7.2f} s  "
+          f"{len(alerts):,} alerts  ratio {t_det / t_plain:5.1f}x")
+    t = time.perf_counter()
+    sample = alerts[:2000]
+    attach_events(sample, {r.id: r for r in rules}, home)
+    attach_evidence(sample, {r.id: r for r in rules}, Evidence())
+    t_ev = time.perf_counter() - t
+    print(f"evidence for {len(sample):,} alerts (event ids, indicators, options): "
+          f"{t_ev:7.2f} s")
+    total = t_full + t_det
+    print(f"signals + detection: {total:.2f} s = {total / t_plain:.1f}x the plain group-by")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
