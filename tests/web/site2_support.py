@@ -5,7 +5,8 @@ test session into their own home, the weekly signals refreshed and the default
 alert rules run, exactly as ``tocsin warn run`` does; only the storing of alerts is
 done here with the ORM, into the test database (the lifecycle's ``store`` would
 point Django at the home's own database file). Forecasts are the bundled model's,
-for 2024 and, when the project's shared EWP data is beside the repository, 2023.
+for 2024 and 2023, as written by ``bundled_forecasts`` (files in ``data/``, see its
+README).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "src" / "tocsin" / "events" / "samples"
-EWP = REPO.parent / "shared" / "data" / "ewp" / "prepared2024predictors-2025-09-03.csv"
+DATA = Path(__file__).resolve().parent / "data"
 FIELDS = ("rule", "week", "rule_name", "severity", "baseline", "source", "country", "level",
           "unit", "figures", "event_ids", "event_count", "indicators", "triggers", "options")
 
@@ -37,12 +38,8 @@ def events_home() -> tuple[Path, tuple]:
     signals.refresh(home)
     alerts = detect_alerts(home, load_rules(home, []))
     rows = tuple((a.key, tuple(getattr(a, f) for f in FIELDS)) for a in alerts)
-    from tocsin.web.countries.forecasts import bundled_forecasts
-
-    out = home / "forecasts"
-    paths = bundled_forecasts(out, EWP if EWP.exists() else None,
-                              range(2023, 2024) if EWP.exists() else None)
-    return home, rows, tuple(paths)
+    paths = (DATA / "forecast-2024.csv", DATA / "forecast-2023.csv")
+    return home, rows, paths
 
 
 def store_alerts(rows) -> list:
