@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from tests.web.site2_support import site2  # noqa: F401  (fixture)
 
 EXAMPLES = 12  # per operation, mode and user: enough to cross every parameter's types
