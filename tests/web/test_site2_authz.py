@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
 from tests.web.site2_support import site2  # noqa: F401  (fixture)
 
 NAMESPACES = ("countries", "inbox", "tracker", "api_tokens", "api")

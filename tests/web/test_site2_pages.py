@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+
 from tests.web.site2_support import site2  # noqa: F401  (fixture)
 
 
