@@ -43,7 +43,9 @@ class LoginForm(forms.Form):
         if user is None:
             raise ValidationError("Wrong username or password.")
         if any(devices_for_user(user, confirmed=True)):
-            device = match_token(user, (data.get("otp_token") or "").strip())
+            token = (data.get("otp_token") or "").strip()
+            # A blank code is a question, not a failed attempt (which django-otp throttles).
+            device = match_token(user, token) if token else None
             if device is None:
                 raise ValidationError("Enter the current code from your authenticator app.")
             self.device = device

@@ -217,7 +217,7 @@ def two_factor(request):
             form.add_error("token", "That code is not right.")
     qr = secret = None
     if pending is not None and confirmed is None:
-        qr = segno.make(pending.config_url, error="m").svg_inline(scale=4, xmldecl=False)
+        qr = segno.make(pending.config_url, error="m").svg_inline(scale=4)
         import base64
 
         secret = base64.b32encode(pending.bin_key).decode()
