@@ -46,6 +46,12 @@ def serve(
 ) -> None:
     """Serve the site with waitress (a production WSGI server); static files by WhiteNoise."""
     _setup(home)
+    serve_site(host, port, threads=threads, migrate=migrate)
+
+
+def serve_site(host: str = "127.0.0.1", port: int = 8000, threads: int = 8,
+               migrate: bool = True) -> None:
+    """Serve until interrupted (Django must be set up: see ``_setup``)."""
     from django.conf import settings
     from django.core.management import call_command
 

@@ -67,3 +67,21 @@ def setup(assessment_path: Path | str) -> tuple[object, list[dict]]:
             accounts.append({"username": username, "password": password, "role": role,
                              "job": job})
     return row, accounts
+
+
+def run(home, assessment_path, host: str = "127.0.0.1", port: int = 8000,
+        serve: bool = True) -> None:
+    """For ``tocsin demo``/``make demo``: set up the site under ``home``, print the
+    accounts once, then serve (until interrupted) unless ``serve`` is False."""
+    import typer
+
+    from tocsin.web.cli import _setup, serve_site
+
+    _setup(home)
+    row, accounts = setup(assessment_path)
+    typer.echo(f"\nThe site: http://{host}:{port}/  (assessment: /assessments/{row.pk}/)")
+    typer.echo("Demo accounts, one per role (new passwords on every run, shown only here):")
+    for a in accounts:
+        typer.echo(f"  {a['role']:<14} {a['username']:<12} {a['password']}   {a['job']}")
+    if serve:
+        serve_site(host, port, migrate=False)

@@ -84,6 +84,8 @@ class Invitation(models.Model):
         inv = cls.objects.filter(token_hash=hash_token(token)).first()
         if inv is None or inv.accepted_at or inv.expires_at < timezone.now():
             return None
+        if inv.assessment is not None and inv.assessment.status == "final":
+            return None  # signed since the invitation: it gains no assessors
         return inv
 
     def __str__(self):

@@ -420,6 +420,10 @@ def members(request, pk):
     if request.method == "POST":
         if not owner:
             raise PermissionDenied
+        if a.status == "final":  # a signed assessment gains no assessors
+            messages.error(request, "This assessment is final; start a revision to change "
+                                    "its assessors.")
+            return redirect("workspace:members", pk=a.pk)
         if "inv-email" in request.POST:
             invite_form = MemberInviteForm(request.POST, prefix="inv")
             if invite_form.is_valid():
@@ -446,8 +450,8 @@ def members(request, pk):
                     messages.success(request, f"{user.username} now rates as {entry.name}.")
                     return redirect("workspace:members", pk=a.pk)
     return render(request, "workspace/members.html", {
-        "a": a, "entries": entries, "owner": owner, "invite_form": invite_form,
-        "link_form": link_form, "link": link,
+        "a": a, "entries": entries, "owner": owner and a.status != "final",
+        "invite_form": invite_form, "link_form": link_form, "link": link,
         "invitations": a.invitations.filter(accepted_at__isnull=True) if owner else [],
     })
 
