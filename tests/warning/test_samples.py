@@ -101,3 +101,22 @@ def test_text_listing_and_show(ran, run):
     assert code == 0 and "un-foa-2014:8.4" in out and "Preventive options" in out
     code, _, err = run("warn", "alerts", "--home", ran, "--status", "open")
     assert code == 2 and "--status" in err
+
+
+def test_alerts_shown_against_the_watch_points_that_name_their_rules(ran, run, tmp_path):
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "examples" / "assessment.yaml"
+    text = example.read_text().replace("country: KEN", "country: SDN", 1)
+    text = text.replace("alert_rules: [protest-fatalities]",
+                        "alert_rules: [repression-level, coup]")
+    f = tmp_path / "sdn.yaml"
+    f.write_text(text)
+    code, out, err = run("warn", "alerts", "--home", ran, "--assessment", f, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["country"] == "SDN"
+    wp = next(w for w in data["watch_points"] if w["id"] == "protest-deaths")
+    assert {a["rule"] for a in wp["alerts"]} == {"repression-level", "coup"}
+    other = next(w for w in data["watch_points"] if w["id"] == "campaign-hate-speech")
+    assert other["alerts"] == []
