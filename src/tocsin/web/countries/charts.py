@@ -128,9 +128,15 @@ def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, st
 _SHAPE = re.compile(r'<path aria-label="([^"]*)"([^>]*?)/>')
 
 
+_VEGA_LINK = re.compile(r'<a xlink:href="[^"]*">|</a>')
+
+
 def _link_shapes(svg: str) -> str:
-    """vl-convert renders no links for ``href``: wrap each country's shape in one, with a
-    title for the hover tip, and keep only the readable part of its aria-label."""
+    """Vega resolves ``href`` against its own default base URL (vega-datasets on the
+    internet): drop its links and wrap each country's shape in a plain relative one,
+    with a title for the hover tip, keeping only the readable part of its aria-label."""
+    svg = _VEGA_LINK.sub("", svg)
+
     def one(m):
         parts = dict(p.split(": ", 1) for p in m.group(1).split("; ") if ": " in p)
         href = parts.get("properties.href", "")

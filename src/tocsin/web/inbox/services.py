@@ -58,7 +58,7 @@ def evidence_text(alert, url: str) -> str:
     return (f"Tocsin alert #{alert.pk}: {alert.rule_name} ({alert.severity}) - {where}, week "
             f"of {alert.week.isoformat()}, source {alert.source}"
             + (f"; {figs}" if figs else "")
-            + f". {alert.event_count} events behind it" + (f": {ids}" if ids else "") + ".")
+            + f". Events behind it: {alert.event_count}" + (f" ({ids})" if ids else "") + ".")
 
 
 def use_as_evidence(alert, assessment, indicator: str, user, url: str,

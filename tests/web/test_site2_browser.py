@@ -1,0 +1,127 @@
+"""Site part 2 in a real headless Chromium (Debian's package, driven by Playwright):
+the watch list with its map, a country page with charts and map, a focal point
+acknowledging an alert, and an assessor attaching it as evidence, which then shows
+in the assessment. Screenshots go to tests/artifacts/site2-*.png. A Content
+Security Policy violation or a script dialog fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.web.site2_support import site2  # noqa: F401  (fixture)
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+pytestmark = pytest.mark.browser
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists() and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["bash", str(REPO / "scripts" / "system-deps.sh")], check=False)
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent (run scripts/system-deps.sh as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Session:
+    def __init__(self, browser, base, username):
+        from tocsin.web.testing import PASSWORD
+
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.page = self.context.new_page()
+        self.problems = []
+        self.page.on("console", lambda m: self.problems.append(m.text)
+                     if m.type == "error" and "Content Security Policy" in m.text else None)
+        self.page.on("dialog", lambda d: (self.problems.append(d.message), d.dismiss()))
+        self.base = base
+        self.page.goto(f"{base}/accounts/login/")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", PASSWORD)
+        self.page.click("form.form button")
+        self.page.wait_for_url(f"{base}/")
+
+    def shot(self, name, full=False):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"site2-{name}.png"), full_page=full)
+
+    def close(self):
+        self.context.close()
+        assert not self.problems, self.problems
+
+
+@pytest.mark.django_db(transaction=True)
+def test_watch_list_country_page_alert_to_evidence(live_server, chromium, site2):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    admin = Session(chromium, base, "admin")
+    pg = admin.page
+    pg.click("header nav >> text=Watch list")
+    expect(pg.locator("#world-map svg")).to_be_visible()
+    # the map has one linked shape per country with a forecast
+    assert pg.locator("#world-map svg a[href='/countries/MMR/']").count() == 1
+    first = pg.locator("#watch-list tbody tr").first.get_attribute("data-country")
+    admin.shot("01-watch-list")
+    # sort by open alerts: Myanmar (the UCDP sample) comes first
+    pg.click("#watch-list th >> text=Open alerts")
+    assert pg.locator("#watch-list tbody tr").first.get_attribute("data-country") == "MMR"
+    # the country page, by a click on Myanmar on the map
+    pg.locator("#world-map svg a[href='/countries/MMR/'] path").click()
+    pg.wait_for_url(f"{base}/countries/MMR/")
+    for chart in ("#country-map svg", "#weekly-events svg", "#weekly-fatalities svg",
+                  "#drivers-chart svg", "#history-chart svg"):
+        expect(pg.locator(chart)).to_be_visible()
+    expect(pg.locator("#subnational")).to_contain_text("Mandalay")
+    admin.shot("02-country-MMR", full=True)
+    admin.close()
+
+    # the focal point of Myanmar acknowledges the mass-killing alert
+    alert = site2.mmr_alert
+    focal = Session(chromium, base, "focal_mmr")
+    pg = focal.page
+    pg.goto(f"{base}/inbox/?country=MMR")
+    focal.shot("03-inbox")
+    pg.click(f"tr[data-alert='{alert.pk}'] a >> nth=0")
+    expect(pg.locator("#events")).to_contain_text(alert.event_ids[0])
+    pg.fill("#act-acknowledged input[name=reason]", "Seen; checking with the field office")
+    pg.click("#act-acknowledged button")
+    expect(pg.locator("#alert-status")).to_have_text("Acknowledged")
+    focal.shot("04-alert-acknowledged")
+    focal.close()
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged"
+
+    # an assessor of the Myanmar assessment uses it as evidence
+    assessor = Session(chromium, base, "assessor_mmr")
+    pg = assessor.page
+    pg.goto(f"{base}/inbox/{alert.pk}/")
+    pg.select_option("#use-as-evidence select[name=assessment]", str(site2.mmr.pk))
+    expect(pg.locator("#use-as-evidence input[name=indicator]")).to_have_value(site2.indicator)
+    pg.click("#use-as-evidence button")
+    expect(pg.locator(".messages")).to_contain_text("added as evidence")
+    expect(pg.locator("#actions")).to_contain_text("Myanmar test assessment")
+    assessor.shot("05-alert-used-as-evidence")
+    section = site2.indicator.split(".")[0]
+    pg.goto(f"{base}/assessments/{site2.mmr.pk}/rate/{section}/")
+    item = pg.locator(f"article.item >> text=Tocsin alert #{alert.pk}")
+    expect(item.first).to_be_visible()
+    item.first.scroll_into_view_if_needed()
+    assessor.shot("06-evidence-in-assessment")
+    assessor.close()
