@@ -86,3 +86,13 @@ def test_validate_command(tmp_path, run):
     assert code == 0 and "valid, 14 rule(s)" in out
     code, _, err = run("warn", "validate", tmp_path / "absent.yaml")
     assert code == 2 and "file not found" in err
+
+
+def test_run_on_an_empty_store_says_so(tmp_path, run):
+    code, out, err = run("warn", "run", "--home", tmp_path, "--no-notify")
+    assert code == 0, err
+    assert "the event store is empty" in out and "0 alerts found" in out
+    code, out, _ = run("warn", "alerts", "--home", tmp_path)
+    assert code == 0 and "no alerts match" in out
+    code, _, err = run("warn", "run", "--home", tmp_path, "--since", "last week")
+    assert code == 2 and "--since" in err
