@@ -298,23 +298,29 @@ def _ingest_one(con, info, fmt, batch_id, result, on_error, mapping, d, written)
 
 
 def _fast_path(con, info, fmt, batch_id, result) -> bool:
-    """Large raw GDELT files: check in one pass, insert in a second, no staging copy.
+    """Large raw GDELT files: one pass from the file into `events`, no staging copy.
 
-    Returns False (nothing left behind) when the file has any problem, so that
-    the caller takes the slow path, which names lines and can quarantine.
+    Rows failing a check are inserted under a marker batch id and counted; if
+    there are any (or DuckDB could not split a line, or an id repeats) the
+    batch's rows are deleted again, inside the still-open transaction, and False
+    sends the caller down the slow path, which names lines and can quarantine.
+    Nobody ever sees the marked rows: they never outlive the transaction.
     """
     from tocsin.events.readers import gdelt
 
     rel = gdelt.relation_sql(con, info, fmt, batch_id)
-    total, bad = con.execute(f"SELECT count(*), count(_problem) FROM ({rel})").fetchone()
-    if bad or gdelt.rejected_lines(con):
-        return False
-    names = ", ".join(schema.NAMES)
-    con.execute(f"INSERT INTO events ({names}) SELECT {names} FROM ({rel})")
-    dups = con.execute("SELECT count(*) FROM (SELECT uid FROM events WHERE batch_id = ? "
-                       "GROUP BY uid HAVING count(*) > 1)", [batch_id]).fetchone()[0]
-    if dups:
-        con.execute("DELETE FROM events WHERE batch_id = ?", [batch_id])
+    marker = f"!{batch_id}"
+    cols = ", ".join(n for n in schema.NAMES if n != "batch_id")
+    total = con.execute(
+        f"INSERT INTO events ({cols}, batch_id) SELECT {cols}, "
+        f"CASE WHEN _problem IS NULL THEN batch_id ELSE {_lit(marker)} END FROM ({rel})"
+    ).fetchone()[0]
+    bad = con.execute("SELECT count(*) FROM events WHERE batch_id = ?", [marker]).fetchone()[0]
+    dups = 0 if bad else con.execute(
+        "SELECT count(*) FROM (SELECT uid FROM events WHERE batch_id = ? "
+        "GROUP BY uid HAVING count(*) > 1)", [batch_id]).fetchone()[0]
+    if bad or dups or gdelt.rejected_lines(con):
+        con.execute("DELETE FROM events WHERE batch_id IN (?, ?)", [batch_id, marker])
         return False
     result.rows_read = total
     _resolve(con, result, batch_id, total)
