@@ -77,7 +77,6 @@ def test_watch_list_country_page_alert_to_evidence(live_server, chromium, site2)
     expect(pg.locator("#world-map svg")).to_be_visible()
     # the map has one linked shape per country with a forecast
     assert pg.locator("#world-map svg a[href='/countries/MMR/']").count() == 1
-    first = pg.locator("#watch-list tbody tr").first.get_attribute("data-country")
     admin.shot("01-watch-list")
     # sort by open alerts: Myanmar (the UCDP sample) comes first
     pg.click("#watch-list th >> text=Open alerts")

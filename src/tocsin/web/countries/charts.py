@@ -94,6 +94,11 @@ def band_colour(p: float | None) -> str:
 def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, str],
               highlight: str | None = None, width: int = 860, title: str = "") -> str:
     """Countries coloured by forecast probability; each links to its country page."""
+    key = ("map", tuple(sorted(risk.items())), highlight, width, title,
+           tuple(sorted(links.items())))  # names: a static table
+    hit = _svg_cache.get(key)
+    if hit is not None:
+        return hit
     feats = []
     for f in boundaries()["features"]:
         iso = f["id"]
@@ -122,7 +127,7 @@ def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, st
             "href": {"field": "properties.href"},
         },
     }
-    return _link_shapes(_render(spec))
+    return _svg_cache.put(key, _link_shapes(_render(spec)))
 
 
 _SHAPE = re.compile(r'<path aria-label="([^"]*)"([^>]*?)/>')

@@ -44,20 +44,6 @@ def home() -> Path:
     return Path(settings.HOME)
 
 
-# --- forecasts -------------------------------------------------------------------------------
-
-def latest_forecasts() -> dict[str, object]:
-    """country -> its Forecast row of the latest year (highest probability if several models)."""
-    from tocsin.web.countries.models import Forecast
-
-    out = {}
-    for f in Forecast.objects.order_by("country", "-year", "-probability"):
-        out.setdefault(f.country, f)
-    return out
-
-
-# --- signals ---------------------------------------------------------------------------------
-
 class _Cache:
     """A small LRU cache shared by the threads of one process."""
 
@@ -81,6 +67,35 @@ class _Cache:
 
 
 _cache = _Cache()
+
+
+# --- forecasts -------------------------------------------------------------------------------
+
+def latest_forecasts() -> dict[str, object]:
+    """country -> its Forecast row of the latest year (highest probability if several models).
+
+    Cached per process and re-read when the table changes (one aggregate query tells):
+    every page of the site shows it, and it changes only on an import."""
+    from django.db.models import Count, Max
+
+    from tocsin.web.countries.models import Forecast
+
+    stamp = tuple(Forecast.objects.aggregate(n=Count("id"), last=Max("id"),
+                                             at=Max("imported_at")).values())
+    hit = _cache.get(("forecasts", stamp))
+    if hit is not None:
+        return hit
+    latest = dict(Forecast.objects.values_list("country").annotate(y=Max("year")))
+    out = {}
+    for f in (Forecast.objects.filter(year__in=set(latest.values()))
+              .order_by("country", "-year", "-probability")):
+        if f.year == latest.get(f.country):
+            out.setdefault(f.country, f)
+    return _cache.put(("forecasts", stamp), out)
+
+
+# --- signals ---------------------------------------------------------------------------------
+
 
 
 def _stamp(path: Path) -> tuple | None:

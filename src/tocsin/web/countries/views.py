@@ -27,12 +27,14 @@ def _rows(user):
     assessed = data.latest_assessments(user)
     names = data.country_names()
     rows = []
+    base = reverse("countries:watch_list")  # one reverse, not one per row and link
     for iso in sorted(set(forecasts) | set(alerts) | set(assessed)):
         f = forecasts.get(iso)
         a = alerts.get(iso, {})
         s = assessed.get(iso)
         rows.append({
             "country": iso, "name": names.get(iso, (f.name if f else "") or iso),
+            "url": f"{base}{iso}/",
             "probability": f.probability if f else None, "year": f.year if f else None,
             "rank": f.rank if f else None, "colour": charts.band_colour(f.probability if f
                                                                        else None),
@@ -75,7 +77,7 @@ def watch_list(request):
     default_desc = sort in ("risk", "alerts", "level")
     desc = request.GET.get("dir", "desc" if default_desc else "asc") == "desc"
     shown = _sorted(shown, sort, desc)
-    links = {r["country"]: reverse("countries:country", args=[r["country"]]) for r in rows}
+    links = {r["country"]: r["url"] for r in rows}
     risk = {r["country"]: r["probability"] for r in rows if r["probability"] is not None}
     years = sorted({r["year"] for r in rows if r["year"]})
     svg = charts.world_map(risk, data.country_names(), links,
@@ -88,6 +90,7 @@ def watch_list(request):
         "rows": shown, "total": len(rows), "map_svg": svg, "sort": sort, "desc": desc,
         "q": request.GET.get("q", ""), "only": only, "min": request.GET.get("min", ""),
         "query": params.urlencode(), "legend": charts.legend(),
+        "inbox_url": reverse("inbox:list"),
         "years": years,
     })
 
@@ -119,7 +122,8 @@ def country(request, iso3):
                    .order_by("-created_at", "-version")]
     forecasts = data.latest_forecasts()
     risk = {c: f.probability for c, f in forecasts.items()}
-    links = {c: reverse("countries:country", args=[c]) for c in risk}
+    base = reverse("countries:watch_list")
+    links = {c: f"{base}{c}/" for c in risk}
     return render(request, "countries/country.html", {
         "iso3": iso3, "name": names.get(iso3, (latest.name if latest else "") or iso3),
         "latest": latest, "history": points,
