@@ -208,3 +208,16 @@ def test_subscription_delivered_by_warning_notifications(client, site2):  # noqa
     assert Delivery.objects.filter(subscriber=f"user-{site2.users['viewer'].pk}").count() \
         == len(critical_mmr)
     del asyncio
+
+
+def test_french_interface(client, site2):  # noqa: F811
+    client.force_login(site2.users["viewer"])
+    body = client.get(reverse("countries:watch_list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Liste de surveillance" in body and "Prévision" in body
+    body = client.get(reverse("tracker:country", args=["KEN"]),
+                      HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "les sept recommandations" in body and "ancien, pas à jour" in body
+    body = client.get(reverse("inbox:list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Boîte de réception des alertes" in body
+    # and English stays the default
+    assert "Watch list" in client.get(reverse("countries:watch_list")).content.decode()
