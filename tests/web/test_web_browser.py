@@ -24,10 +24,6 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 
 pytestmark = pytest.mark.browser
 
-# Playwright's sync API runs an event loop in this thread; the test's own database
-# calls are ordinary synchronous ones, which Django would otherwise refuse there.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def _chromium() -> str:
     if not Path(CHROMIUM).exists() and os.geteuid() == 0 and shutil.which("apt-get"):
@@ -43,10 +39,16 @@ def browser():
     path = _chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS, headless=True)
-        yield b
-        b.close()
+    # Playwright's sync API runs an event loop in this thread; the test's own database
+    # calls are ordinary synchronous ones, which Django would otherwise refuse there.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=path, args=ARGS, headless=True)
+            yield b
+            b.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
@@ -87,11 +89,11 @@ def logout(page):
 def test_assessor_rates_focal_point_signs_off(live_server, page, settings):
     from playwright.sync_api import expect
 
-    from tocsin.web.testing import build_world
+    from tocsin.web.testing import build_world, load_world
     from tocsin.web.workspace import convert
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    w = build_world()
+    w = load_world() or build_world()
     base = live_server.url
     fw = convert.framework(w.ken.framework_id)
     rf = fw.risk_factors[0]

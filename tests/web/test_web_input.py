@@ -287,3 +287,25 @@ def test_two_factor_for_a_focal_point(client, world):
     resp = client.post("/accounts/login/", {"username": "focal", "password": PASSWORD,
                                             "otp_token": code})
     assert resp.status_code == 302, resp.content.decode()[:2000]
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"inv-name": "N", "inv-email": "nope", "inv-role": "assessor",
+      "inv-affiliation": "government"}, "Enter a valid email address"),
+    ({"inv-name": "N", "inv-email": "n@x.org", "inv-role": "owner",
+      "inv-affiliation": "government"}, "Select a valid choice"),
+    ({"link-entry": "999999", "link-username": "viewer", "link-role": "assessor"},
+     "Select a valid choice"),
+    ({"link-entry": "ENTRY", "link-username": "ghost", "link-role": "assessor"},
+     "No active account has that username"),
+    ({"link-entry": "ENTRY", "link-username": "assessor2", "link-role": "assessor"},
+     "already rates this assessment"),
+])
+def test_bad_members_forms(client, world, data, message):
+    entry = world.ken.assessors.get(user=world.users["assessor"])
+    data = {k: (str(entry.pk) if v == "ENTRY" else v) for k, v in data.items()}
+    client.force_login(world.users["focal"])
+    before = state()
+    resp = client.post(f"/assessments/{world.ken.pk}/members/", data)
+    assert message in resp.content.decode()
+    assert state() == before

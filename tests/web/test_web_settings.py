@@ -18,8 +18,7 @@ KEY = "k" * 20 + "Q7x!" * 10
 
 
 def run(args, home, **env):
-    full = {k: v for k, v in os.environ.items()
-            if not k.startswith("TOCSIN_") and k != "DJANGO_SETTINGS_MODULE"}
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("TOCSIN_", "DJANGO_"))}
     full.update(TOCSIN_HOME=str(home), **env)
     return subprocess.run([*TOCSIN, *args], env=full, capture_output=True, text=True,
                           timeout=300)
@@ -110,8 +109,7 @@ def _free_port() -> int:
 
 def test_serve_runs_waitress_and_serves_static_files(tmp_path):
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("TOCSIN_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOCSIN_", "DJANGO_"))}
     proc = subprocess.Popen([*TOCSIN, "serve", "--port", str(port), "--home", str(tmp_path)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
