@@ -238,6 +238,8 @@ def main(argv) -> int:
     empty = HERE / ".work" / "site-home-empty"
     shutil.rmtree(empty, ignore_errors=True)
     empty.mkdir(parents=True)
+    print(f"load average before measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(other processes on the machine slow both stores alike)")
     pages = {"watch list": "/countries/", f"country page ({country})": f"/countries/{country}/",
              "alerts API": "/api/v1/alerts?status=all&limit=50"}
     results = {}
@@ -260,6 +262,7 @@ def main(argv) -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(f"\n{'page':26} {'median 10M/empty':>17} {'p95 10M/empty':>15}")
     for page in pages:
         b, e = results[(page, "10M events")], results[(page, "empty store")]

@@ -153,11 +153,21 @@ def _link_shapes(svg: str) -> str:
     return _SHAPE.sub(one, svg)
 
 
+def _by_identity(kind: str, rows: list, *args):
+    """The cached SVG drawn from this very list (the data layer caches its results, so
+    the same list comes back until the store changes): no hashing of a large spec."""
+    hit = _svg_cache.get((kind, id(rows), *args))
+    return hit[1] if hit is not None and hit[0] is rows else None
+
+
 def weekly_chart(rows: list[dict], measure: str = "events", width: int = 820,
                  title: str = "") -> str:
     """Stacked weekly bars by event class, one panel per source."""
     if not rows:
         return ""
+    hit = _by_identity("weekly", rows, measure, width, title)
+    if hit is not None:
+        return hit
     sources = sorted({r["source"] for r in rows})
     spec = {
         "data": {"values": rows},
@@ -177,7 +187,9 @@ def weekly_chart(rows: list[dict], measure: str = "events", width: int = 820,
     }
     if len(sources) > 1:
         spec["encoding"]["row"] = {"field": "source", "type": "nominal", "title": None}
-    return _render(spec)
+    svg = _render(spec)
+    _svg_cache.put(("weekly", id(rows), measure, width, title), (rows, svg))
+    return svg
 
 
 def history_chart(points: list[dict], width: int = 380) -> str:
