@@ -31,6 +31,7 @@ class InputFile:
     readable: Path  # what readers open: the file itself, or a zip member extracted
     head: str  # the first bytes, decoded, for recognising the format
     encoding: str = "utf-8"  # "utf-8" or "cp1252" (ACLED's legacy exports)
+    workdir: Path | None = None  # scratch space for this file, removed after the ingest
 
     @property
     def name(self) -> str:
@@ -76,7 +77,7 @@ def open_input(path: Path | str, workdir: Path) -> InputFile:
     elif magic == b"PK\x03\x04":
         compression = "zip"
         readable = _extract_zip(path, workdir)
-    info = InputFile(path, sha256(path), size, compression, readable, "")
+    info = InputFile(path, sha256(path), size, compression, readable, "", workdir=workdir)
     with info.open_binary() as f:
         try:
             raw = f.read(HEAD_BYTES)

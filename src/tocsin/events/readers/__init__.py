@@ -31,19 +31,18 @@ def create_staged(con, table: str) -> None:
 
 
 def stage_chunks(con, info, table: str, chunks, build_sql) -> int:
-    """Insert Arrow chunks (from csvrows.read_chunks) through `build_sql(names)` into `table`."""
+    """Insert chunks (from csvrows.read_chunks) through `build_sql(names)` into `table`."""
     create_staged(con, table)
     rows = 0
     sql = None
     for names, chunk in chunks:
         if sql is None:
             sql = build_sql(names)
-        con.register("raw", chunk)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM {chunk}")
         try:
-            con.execute(f"INSERT INTO {table} {sql}")
+            rows += con.execute(f"INSERT INTO {table} {sql}").fetchone()[0]
         finally:
-            con.unregister("raw")
-        rows += chunk.num_rows
+            con.execute("DROP VIEW IF EXISTS raw")
     return rows
 
 
