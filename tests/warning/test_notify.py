@@ -119,3 +119,29 @@ def test_bad_subscriber_file_names_the_line(tmp_path):
     with pytest.raises(InputError) as exc:
         notify.load_subscribers(f)
     assert f"{f}:3:" in str(exc.value)
+
+
+def test_run_notifies_new_alerts_once(sample_home, run, receiver, tmp_path, monkeypatch):
+    url, hooks = receiver
+    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+    (sample_home / "subscribers.yaml").write_text(f"""\
+subscribers:
+  - id: sudan-desk
+    countries: [SDN]
+    min_severity: critical
+    webhook: {{url: "{url}", secret_env: HOOK_SECRET}}
+""")
+    code, out, err = run("warn", "run", "--home", sample_home, "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    sent = result["notifications"]
+    assert sent and all(d["ok"] and d["subscriber"] == "sudan-desk" for d in sent)
+    rules = {json.loads(body)["alert"]["rule"] for _, body in hooks}
+    assert "coup" in rules
+    assert all(json.loads(body)["alert"]["country"] == "SDN" for _, body in hooks)
+    n = len(hooks)
+    code, out, _ = run("warn", "run", "--home", sample_home, "--format", "json")
+    assert code == 0 and json.loads(out)["notifications"] == [] and len(hooks) == n
+    from tocsin.web.alerts.models import Delivery
+
+    assert Delivery.objects.filter(subscriber="sudan-desk", ok=True).count() == n
