@@ -207,12 +207,16 @@ def _item_context(request, a, entry, kind, item_id, item, title, form=None, ev_f
     if form is None and can_contribute:
         cls = RATING_FORMS[kind] if can_rate else CommentForm
         form = cls(initial=initial_from(kind, data), prefix=f"{kind}-{item_id}")
-    others = []
+    # The page is only shown to those who may read the assessment (checked by the
+    # caller), so what is left to decide per item is the sensitive evidence: the same
+    # rule as policy.can_see_evidence, without asking it again for every row.
+    if not hasattr(request, "_tocsin_owner"):
+        request._tocsin_owner = policy.is_owner(request.user, a)
+    owner = request._tocsin_owner
     qs = Evidence.objects.filter(rating__entry__assessment=a, rating__kind=kind,
                                  rating__item=item_id).select_related("rating__entry")
-    for ev in qs:
-        if policy.can_see_evidence(request.user, ev):
-            others.append(ev)
+    others = [ev for ev in qs
+              if not ev.sensitive or owner or ev.added_by_id == request.user.pk]
     ratings = Rating.objects.filter(entry__assessment=a, kind=kind, item=item_id
                                     ).select_related("entry")
     return {"a": a, "kind": kind, "item_id": item_id, "item": item, "title": title,
