@@ -152,6 +152,10 @@ def test_assessor_rates_focal_point_signs_off(live_server, page, settings):
     assert page.get_by_test_id(f"rf-score-{rf.id}").inner_text() == after
     assert page.get_by_test_id("section-score").inner_text() == after
 
+    page.goto(f"{base}/assessments/{w.ken.pk}/rate/measures/")
+    shot(page, "03b-measures")
+    page.goto(f"{base}/assessments/{w.ken.pk}/rate/triggers/")
+    shot(page, "03c-triggers")
     page.goto(f"{base}/assessments/{w.ken.pk}/")
     shot(page, "04-overview-assessor")
     logout(page)

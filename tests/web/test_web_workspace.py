@@ -247,3 +247,30 @@ def test_audit_covers_users_roles_and_deletes(client, world):
     gone = AuditEvent.objects.get(object_type="evidence", action="delete",
                                   object_id=str(world.public.pk))
     assert gone.actor_name == "assessor" and gone.before["data"]["text"]
+
+
+def test_rating_a_measure_and_a_trigger(client, world):
+    from tocsin.assessment.io import parse_assessment
+    from tocsin.web.workspace import convert
+
+    fw = convert.framework(world.ken.framework_id)
+    m, t = fw.resilience_measures[0].id, fw.triggers[0].id
+    _login(client, world, "assessor")
+    base = f"/assessments/{world.ken.pk}/items"
+    r = client.post(f"{base}/measure/{m}/rating/", {
+        f"measure-{m}-status": "partial", f"measure-{m}-effectiveness": "low",
+        f"measure-{m}-comment": "only in the capital"})
+    assert r.status_code == 302
+    r = client.post(f"{base}/trigger/{t}/rating/", {
+        f"trigger-{t}-observed": "yes", f"trigger-{t}-date": "2024-06-01"})
+    assert r.status_code == 302
+    for section in ("measures", "triggers"):
+        assert client.get(f"/assessments/{world.ken.pk}/rate/{section}/").status_code == 200
+    _login(client, world, "focal")
+    a = parse_assessment(client.get(f"/assessments/{world.ken.pk}/export.yaml")
+                         .content.decode(), "x.yaml")
+    me = next(x for x in a.assessors
+              if x.id == world.ken.assessors.get(user=world.users["assessor"]).key)
+    assert (me.measures[m].status, me.measures[m].effectiveness) == ("partial", "low")
+    assert me.measures[m].comment == "only in the capital"
+    assert me.triggers[t].observed is True and str(me.triggers[t].date) == "2024-06-01"
