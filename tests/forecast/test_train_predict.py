@@ -53,3 +53,14 @@ def test_demo_forecast_needs_no_shared_data(tmp_path):
     table = pd.read_csv(out, keep_default_na=False)
     assert out.name == "forecast-2024.csv"
     assert len(table) == 168 and (table["year"] == 2024).all()
+
+
+def test_predict_warns_when_the_forecast_is_not_out_of_sample(model_2014, data_csv, tmp_path,
+                                                              capsys):
+    out = tmp_path / "f.csv"
+    args = ["forecast", "predict", "--model", str(model_2014), "--data", str(data_csv),
+            "-o", str(out)]
+    assert main([*args, "--year", "2014"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main([*args, "--year", "2010"]) == 0  # the model learnt rows up to 2012
+    assert "not out-of-sample" in capsys.readouterr().err
