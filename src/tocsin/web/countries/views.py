@@ -57,6 +57,29 @@ def _sorted(rows, sort: str, desc: bool):
     return sorted(rows, key=keys[sort], reverse=desc)
 
 
+_rows_cache = data._Cache(64)
+
+
+def _rows_html(rows) -> str:
+    """The table's rows, rendered once per distinct content and language: rendering 170
+    rows through the template engine is most of the page's cost, and the rows change
+    only when a forecast, an alert or a visible assessment does."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from django.utils.safestring import mark_safe
+
+    key = (translation.get_language(), tuple(
+        (r["country"], r["name"], r["probability"], r["year"], r["rank"], r["alerts"],
+         r["open"], r["top"], str(r["last_week"]), r["level"],
+         r["assessment"].pk if r["assessment"] else None,
+         r["assessment"].status if r["assessment"] else None) for r in rows))
+    hit = _rows_cache.get(key)
+    if hit is None:
+        hit = _rows_cache.put(key, mark_safe(render_to_string(  # noqa: S308 (our template)
+            "countries/_watch_rows.html", {"rows": rows, "inbox_url": reverse("inbox:list")})))
+    return hit
+
+
 @login_required
 @require_GET
 def watch_list(request):
@@ -87,7 +110,8 @@ def watch_list(request):
     params.pop("sort", None)
     params.pop("dir", None)
     return render(request, "countries/watch_list.html", {
-        "rows": shown, "total": len(rows), "map_svg": svg, "sort": sort, "desc": desc,
+        "rows_html": _rows_html(shown), "total": len(rows), "map_svg": svg, "sort": sort,
+        "desc": desc,
         "q": request.GET.get("q", ""), "only": only, "min": request.GET.get("min", ""),
         "query": params.urlencode(), "legend": charts.legend(),
         "inbox_url": reverse("inbox:list"),
