@@ -288,9 +288,9 @@ def _ingest_one(con, info, fmt, batch_id, result, on_error, mapping, d, written)
         cols = ", ".join(n for n in schema.NAMES if n != "batch_id")
         con.execute(
             f"COPY (SELECT {_lit(str(info.path))} AS file, _line AS line, _problem AS reason, "
-            f"NULL AS raw_line, {cols} FROM staged WHERE _problem IS NOT NULL "
+            f"{cols} FROM staged WHERE _problem IS NOT NULL "
             + "".join(f" UNION ALL SELECT {_lit(str(info.path))}, {int(line)}, "
-                      f"{_lit('cannot be split into fields: ' + m)}, NULL, "
+                      f"{_lit('cannot be split into fields: ' + m)}, "
                       + ", ".join("NULL" for _ in schema.NAMES[:-1]) for line, m in rejects)
             + f" ORDER BY line) TO '{qfile}' (HEADER, DELIMITER ',')")
         result.quarantine_file = str(qfile)
