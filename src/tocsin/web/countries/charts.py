@@ -172,7 +172,9 @@ def weekly_chart(rows: list[dict], measure: str = "events", width: int = 820,
     spec = {
         "data": {"values": rows},
         "title": title,
-        "mark": {"type": "bar"},
+        # No per-bar aria-label: with two years of a dozen classes they would be most of
+        # the page's weight; the chart has a heading and the data is in the API.
+        "mark": {"type": "bar", "aria": False},
         "width": width, "height": 140 if len(sources) > 1 else 180,
         "encoding": {
             "x": {"field": "week", "type": "temporal", "title": None,
