@@ -87,3 +87,22 @@ def test_incremental_refresh_equals_a_full_rebuild(tmp_path):
     assert signals.read_signals(inc, f"TRUE {order}").equals(
         signals.read_signals(full, f"TRUE {order}"))
     assert signals.refresh(inc).new_batches == 0
+
+
+def test_a_gdelt_file_covers_only_its_publication_week(tmp_path):
+    # The bundled GDELT 2.0 file is 15 minutes of 24 October 2019; a few of its rows
+    # date events weeks earlier. Those weeks must be unknown, not quiet, or the
+    # publication week reads as a surge against a baseline of zeros.
+    from tocsin.events.engine import events_table
+    from tocsin.events.samples import paths
+    from tocsin.events.store import ingest
+    from tocsin.warning.signals import coverage, coverage_spans
+
+    gdelt2 = [p for p in paths() if p.name.startswith("gdelt2")]
+    ingest(tmp_path, gdelt2)
+    events = events_table(tmp_path)
+    counts = coverage(events).to_pandas()
+    assert counts["week"].nunique() > 1  # the file does date some events earlier
+    spans = coverage_spans(counts)
+    assert (spans["first_week"] == spans["last_week"]).all()
+    assert {str(w)[:10] for w in spans["first_week"]} == {"2019-10-21"}

@@ -117,20 +117,30 @@ def coverage(events):
 # otherwise make 2014-15 look covered (and empty).
 COVERAGE_TAIL = 0.01
 
+# GDELT exports are slices of publication time (a day, or 15 minutes): the rows
+# a file dates earlier are late reports of older events, so the file says
+# nothing about those weeks being quiet. Such a batch covers only its busiest
+# week, its publication week; otherwise one 15-minute file looks like months of
+# calm followed by a "surge" (seen on the bundled GDELT samples).
+PUBLICATION_SLICE_SOURCES = frozenset({"gdelt1", "gdelt2"})
+
 
 def coverage_spans(counts):
     """(source, country, batch_id, first_week, last_week) from ``coverage`` counts: a
     batch covers, for every country in it, the weeks from where its first 1% of events
-    lie to its last event."""
+    lie to its last event; a GDELT batch covers its publication week only."""
     import pandas as pd
 
     df = counts.to_pandas() if hasattr(counts, "to_pandas") else counts
     rows = []
     for (src, batch), g in df.groupby(["source", "batch_id"]):
         per_week = g.groupby("week")["events"].sum().sort_index()
-        share = per_week.cumsum() / per_week.sum()
-        first = share.index[int((share >= COVERAGE_TAIL).to_numpy().argmax())]
-        last = per_week.index.max()
+        if src in PUBLICATION_SLICE_SOURCES:
+            first = last = per_week.idxmax()
+        else:
+            share = per_week.cumsum() / per_week.sum()
+            first = share.index[int((share >= COVERAGE_TAIL).to_numpy().argmax())]
+            last = per_week.index.max()
         for ctry in g["country"].unique():
             rows.append((src, ctry, batch, first, last))
     return pd.DataFrame(rows, columns=["source", "country", "batch_id", "first_week",
