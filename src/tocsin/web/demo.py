@@ -34,6 +34,8 @@ def setup(assessment_path: Path | str) -> tuple[object, list[dict]]:
     from tocsin.web.workspace.models import Assessment
 
     call_command("migrate", interactive=False, verbosity=0)
+    # The watch list and country pages need forecasts: the bundled model's, for 2024.
+    call_command("demo_forecasts", verbosity=0)
     model = load_assessment(assessment_path)
     User = get_user_model()
     accounts = []
