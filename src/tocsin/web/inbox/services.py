@@ -1,20 +1,14 @@
 """Alert actions of the site, on the warning strand's lifecycle rules.
 
-``tocsin.warning.lifecycle.change_status`` is the command line's entry point; it
-starts by ``connect(home)``, which (re)points Django's default database at the
-home's database and migrates it. Inside the running site (and its tests, whose
-database is not the home's) that must not happen, so ``change_status`` here does
-the same transition with the same rules (``alerts.models.TRANSITIONS``), the same
-``AlertChange`` row and the same audit snapshot (``lifecycle._snap``), without the
-connect. NOTE for the warning owner: splitting lifecycle.change_status into
-``connect`` + a connected ``_transition(row, to, reason, name)`` would let both
-call one function; this module would then call it.
+Status changes go through ``tocsin.warning.lifecycle.transition``, the same
+function the command line uses once it has connected to the home's database, so
+the rules (``alerts.models.TRANSITIONS``), the ``AlertChange`` row and the audit
+snapshot are one code path for both.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from tocsin.errors import InputError, Problem
 from tocsin.warning import lifecycle
@@ -25,28 +19,14 @@ def actor_name(user) -> str:
 
 
 def change_status(alert_id: int, to: str, reason: str, user):
-    from tocsin.web.alerts.models import TRANSITIONS, Alert, AlertChange
-    from tocsin.web.audit.signals import record
+    from tocsin.web.audit.context import acting, current
 
-    where = f"alert {alert_id}"
-    if to == "dismissed" and not reason.strip():
-        raise InputError(Problem(where, "dismissing an alert needs a reason"))
-    name = actor_name(user)
-    with transaction.atomic():
-        row = Alert.objects.select_for_update().filter(pk=alert_id).first()
-        if row is None:
-            raise InputError(Problem(where, "no such alert"))
-        if to not in TRANSITIONS.get(row.status, set()):
-            allowed = ", ".join(sorted(TRANSITIONS[row.status])) or "none: it is closed"
-            raise InputError(Problem(where, f"cannot go from {row.status} to {to} "
-                                            f"(allowed: {allowed})"))
-        before = lifecycle._snap(row)
-        AlertChange.objects.create(alert=row, actor_name=name, from_status=row.status,
-                                   to_status=to, reason=reason)
-        row.status, row.reason, row.updated_at = to, reason, timezone.now()
-        row.save()
-        record("status", row, before, lifecycle._snap(row), object_type="alert")
-    return row
+    # ``transition`` audits as the context's user: make it this one, whatever the
+    # caller, keeping the request's address.
+    address = current()[1]
+    with acting(user if user is not None and user.is_authenticated else None,
+                address=address, name=actor_name(user)):
+        return lifecycle.transition(alert_id, to, reason, actor_name(user))
 
 
 def evidence_text(alert, url: str) -> str:
