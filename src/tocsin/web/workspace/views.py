@@ -285,17 +285,23 @@ def _respond_item(request, a, ctx, status=200):
     return redirect(f"{url}#item-{ctx['kind']}-{dom_id(ctx['item_id'])}")
 
 
-@login_required
-@require_POST
-def rate_item(request, pk, kind, item_id):
+def _contributable_item(request, pk, kind, item_id):
+    """The assessment, the user's entry in it and the framework item, for a write to
+    one item; 404 for an unknown kind or item, 403 unless the user may contribute."""
     a = _assessment(request, pk)
     if kind not in KINDS:
         raise Http404
     entry = policy.entry_for(request.user, a)
     if not policy.can_contribute(request.user, a, entry):
         raise PermissionDenied
-    fw = convert.framework(a.framework_id)
-    item, title = _item_of(fw, kind, item_id)
+    item, title = _item_of(convert.framework(a.framework_id), kind, item_id)
+    return a, entry, item, title
+
+
+@login_required
+@require_POST
+def rate_item(request, pk, kind, item_id):
+    a, entry, item, title = _contributable_item(request, pk, kind, item_id)
     can_rate = policy.can_rate(request.user, a, entry)
     cls = RATING_FORMS[kind] if can_rate else CommentForm
     form = cls(request.POST, prefix=f"{kind}-{item_id}")
@@ -331,14 +337,7 @@ def rate_item(request, pk, kind, item_id):
 @login_required
 @require_POST
 def add_evidence(request, pk, kind, item_id):
-    a = _assessment(request, pk)
-    if kind not in KINDS:
-        raise Http404
-    entry = policy.entry_for(request.user, a)
-    if not policy.can_contribute(request.user, a, entry):
-        raise PermissionDenied
-    fw = convert.framework(a.framework_id)
-    item, title = _item_of(fw, kind, item_id)
+    a, entry, item, title = _contributable_item(request, pk, kind, item_id)
     form = EvidenceForm(request.POST, request.FILES, prefix=f"ev-{kind}-{item_id}")
     data = None
     if form.is_valid():
