@@ -38,11 +38,9 @@ from pathlib import Path
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
+from synthetic_events import write_snapshot  # noqa: E402
+
 TOCSIN = str(Path(sys.executable).parent / "tocsin")
-CLASSES = [("armed-clash", 30), ("remote-violence", 15), ("violence-against-civilians", 15),
-           ("protest", 20), ("riot", 6), ("repression", 2), ("arrests", 3),
-           ("mass-killing", 0.3), ("abduction-disappearance", 2), ("sexual-violence", 0.5),
-           ("destruction-looting", 2), ("other", 3)]
 
 
 def forecast_csv() -> Path:
@@ -61,59 +59,12 @@ def countries(n: int = 120) -> list[str]:
 
 
 def build_events(rows: int) -> Path:
-    import duckdb
-
     home = HERE / ".work" / f"site-home-{rows}"
     snap = home / "events" / "snapshot"
     if (snap / "CURRENT").exists() and (home / "warning" / "signals.duckdb").exists():
         return home
     shutil.rmtree(home, ignore_errors=True)
-    gen = "20260101T000000000000Z-bench10"
-    out = snap / gen
-    out.mkdir(parents=True)
-    isos = countries()
-    total = sum(w for _, w in CLASSES)
-    cases, acc = [], 0.0
-    for name, w in CLASSES:
-        acc += w / total
-        cases.append(f"WHEN r_class < {acc:.6f} THEN '{name}'")
-    klass = "CASE " + " ".join(cases) + " ELSE 'other' END"
-    iso_list = "[" + ", ".join(f"'{c}'" for c in isos) + "]"
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = false")
-    con.execute(f"""
-    COPY (
-      WITH base AS (
-        SELECT i,
-          least({len(isos) - 1}, CAST(floor(exp(random() * ln({len(isos) + 1})) - 1)
-                AS INTEGER)) AS c,
-          random() AS r_class, random() AS r_fat, random() AS r_adm, random() AS r_day
-        FROM range({rows}) t(i))
-      SELECT 'bench:' || i AS uid, 'bench' AS source, CAST(i AS VARCHAR) AS source_id,
-        CAST(NULL AS BIGINT) AS source_version,
-        DATE '2014-01-06' + CAST(floor(r_day * 3640) AS INTEGER) AS event_date,
-        DATE '2014-01-06' + CAST(floor(r_day * 3640) AS INTEGER) AS date_end,
-        CAST(1 AS SMALLINT) AS date_precision,
-        {iso_list}[c + 1] AS country,
-        'unit-' || CAST(floor(r_adm * 15) AS INTEGER) AS admin1,
-        CAST(NULL AS VARCHAR) AS admin2, CAST(NULL AS VARCHAR) AS place,
-        CAST(NULL AS DOUBLE) AS latitude, CAST(NULL AS DOUBLE) AS longitude,
-        CAST(1 AS SMALLINT) AS geo_precision, {klass} AS event_class,
-        'bench' AS source_type,
-        'actor-' || CAST(floor(random() * 40) AS INTEGER) AS actor1,
-        'actor-' || CAST(floor(random() * 40) AS INTEGER) AS actor2,
-        CAST(CASE WHEN r_fat < 0.6 THEN 0 ELSE floor(-ln(1 - random()) * 6) END AS INTEGER)
-          AS fatalities_best,
-        CAST(NULL AS INTEGER) AS fatalities_low, CAST(NULL AS INTEGER) AS fatalities_high,
-        CAST(NULL AS INTEGER) AS civilian_fatalities, CAST(NULL AS VARCHAR) AS notes,
-        'b' || lpad(CAST(i % 10 AS VARCHAR), 2, '0') AS batch_id
-      FROM base
-    ) TO '{out / "events.parquet"}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)
-    """)
-    con.execute(f"""COPY (SELECT 'b' || lpad(CAST(i AS VARCHAR), 2, '0') AS batch_id,
-                     'bench' AS source, 0::BIGINT AS rows_replaced FROM range(10) t(i))
-                    TO '{out / "batches.parquet"}' (FORMAT parquet)""")
-    (snap / "CURRENT").write_text(gen)
+    write_snapshot(home, rows, countries())
     from tocsin.warning import signals
 
     t = time.perf_counter()
@@ -243,7 +194,8 @@ def main(argv) -> int:
     pages = {"watch list": "/countries/", f"country page ({country})": f"/countries/{country}/",
              "alerts API": "/api/v1/alerts?status=all&limit=50"}
     results = {}
-    for label, home in (("10M events", big), ("empty store", empty)):
+    big_label = f"{a.rows:,} events"
+    for label, home in ((big_label, big), ("empty store", empty)):
         creds = prepare_site(home, country, isos)
         proc, port = serve(home)
         try:
@@ -263,9 +215,9 @@ def main(argv) -> int:
             proc.terminate()
             proc.wait(timeout=30)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
-    print(f"\n{'page':26} {'median 10M/empty':>17} {'p95 10M/empty':>15}")
+    print(f"\n{'page':26} {'median big/empty':>17} {'p95 big/empty':>15}")
     for page in pages:
-        b, e = results[(page, "10M events")], results[(page, "empty store")]
+        b, e = results[(page, big_label)], results[(page, "empty store")]
         print(f"{page:26} {b[1] / e[1]:16.2f}x {b[2] / e[2]:14.2f}x")
     return 0
 
