@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from functools import cache
 from importlib.resources import files
@@ -91,14 +92,69 @@ def band_colour(p: float | None) -> str:
     return colour
 
 
-def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, str],
-              highlight: str | None = None, width: int = 860, title: str = "") -> str:
-    """Countries coloured by forecast probability; each links to its country page."""
-    key = ("map", tuple(sorted(risk.items())), highlight, width, title,
-           tuple(sorted(links.items())))  # names: a static table
-    hit = _svg_cache.get(key)
-    if hit is not None:
-        return hit
+# The world map's projection. Natural Earth I, not Equal Earth: Equal Earth keeps areas
+# true by squeezing the high latitudes under a long flat pole line, so everything north
+# of 80N (the Canadian Arctic islands, northern Greenland) fitted in the top 3 pixels
+# and the map read as cut off along its northern edge. Natural Earth I gives 60-84N
+# half as much height again and 80-84N more than twice as much.
+PROJECTION = "naturalEarth1"
+MAP_MARGIN = 4  # pixels between the northernmost (and every outermost) land and the edge
+
+
+def _ne1(lon: float, lat: float) -> tuple[float, float]:
+    """d3-geo's naturalEarth1Raw (unit scale, y up): the aspect ratio of the map."""
+    lam, phi = math.radians(lon), math.radians(lat)
+    p2 = phi * phi
+    p4 = p2 * p2
+    x = lam * (0.8707 - 0.131979 * p2 + p4 * (-0.013791 + p4 * (0.003971 * p2
+                                                                 - 0.001529 * p4)))
+    y = phi * (1.007226 + p2 * (0.015085 + p4 * (-0.044475 + 0.028874 * p2
+                                                  - 0.005916 * p4)))
+    return x, y
+
+
+@cache
+def world_extent() -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the bundled boundaries, longitudes the whole circle
+    (countries cross the antimeridian, so the map spans -180..180)."""
+    lats: list[float] = []
+
+    def walk(c):
+        if isinstance(c[0], (int, float)):
+            lats.append(c[1])
+        else:
+            for part in c:
+                walk(part)
+
+    for f in boundaries()["features"]:
+        walk(f["geometry"]["coordinates"])
+    return -180.0, min(lats), 180.0, max(lats)
+
+
+def extent_outline() -> dict:
+    """The extent as GeoJSON points along its edge (the parallels at its south and
+    north, the antimeridian on both sides, the equator's ends, where the map is widest),
+    for the projection's ``fit``: the fit no longer depends on which countries are
+    drawn, and nothing of the extent falls outside the view."""
+    west, south, east, north = world_extent()
+    lats = sorted({south, north, 0.0, *range(math.ceil(south), math.floor(north) + 1)})
+    pts = [[lon, lat] for lat in lats for lon in (west, east)]
+    pts += [[float(lon), lat] for lat in (south, north) for lon in range(-180, 181, 5)]
+    return {"type": "Feature", "properties": {},
+            "geometry": {"type": "MultiPoint", "coordinates": pts}}
+
+
+def map_height(width: int, margin: int = MAP_MARGIN) -> int:
+    """The height at which the extent fills ``width`` (less the margins) exactly."""
+    west, south, east, north = world_extent()
+    span_x = _ne1(east, 0.0)[0] - _ne1(west, 0.0)[0]
+    span_y = _ne1(0.0, north)[1] - _ne1(0.0, south)[1]
+    return math.ceil((width - 2 * margin) * span_y / span_x) + 2 * margin
+
+
+def world_map_spec(risk: dict[str, float], names: dict[str, str], links: dict[str, str],
+                   highlight: str | None = None, width: int = 860, title: str = "") -> dict:
+    """The Vega-Lite spec of the world map (``world_map`` renders it)."""
     feats = []
     for f in boundaries()["features"]:
         iso = f["id"]
@@ -111,12 +167,17 @@ def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, st
                  "sw": 1.6 if iso == highlight else 0.4}
         feats.append({"type": "Feature", "id": iso, "properties": props,
                       "geometry": f["geometry"]})
-    spec = {
+    height = map_height(width)
+    return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": width, "height": round(width * 0.48), "title": title,
+        "width": width, "height": height, "title": title,
         "data": {"values": {"type": "FeatureCollection", "features": feats},
                  "format": {"type": "json", "property": "features"}},
-        "projection": {"type": "equalEarth"},
+        # Fitted to the whole extent of the boundaries, inside a margin: the north of
+        # Greenland and Canada's Arctic islands, the south of Chile, both antimeridians.
+        "projection": {"type": PROJECTION, "fit": extent_outline(),
+                       "extent": [[MAP_MARGIN, MAP_MARGIN],
+                                  [width - MAP_MARGIN, height - MAP_MARGIN]]},
         "mark": {"type": "geoshape"},
         "encoding": {
             "color": {"field": "properties.colour", "type": "nominal", "scale": None},
@@ -127,6 +188,17 @@ def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, st
             "href": {"field": "properties.href"},
         },
     }
+
+
+def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, str],
+              highlight: str | None = None, width: int = 860, title: str = "") -> str:
+    """Countries coloured by forecast probability; each links to its country page."""
+    key = ("map", tuple(sorted(risk.items())), highlight, width, title,
+           tuple(sorted(links.items())))  # names: a static table
+    hit = _svg_cache.get(key)
+    if hit is not None:
+        return hit
+    spec = world_map_spec(risk, names, links, highlight, width, title)
     return _svg_cache.put(key, _link_shapes(_render(spec)))
 
 
