@@ -36,7 +36,9 @@ def run(
     rules: list[Path] = typer.Option([], "--rules", help="Extra rule file(s) besides the "
                                                          "defaults and <home>/alert-rules/."),
     notify: bool = typer.Option(True, "--notify/--no-notify",
-                                help="Send new alerts to <home>/subscribers.yaml."),
+                                help="Send new alerts to the subscribers of "
+                                     "<home>/subscribers.yaml and to the people "
+                                     "subscribed in the site."),
     home: HomeOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
@@ -60,14 +62,18 @@ def run(
     if subs and subs.subscribers and new_rows:
         deliveries = notify_mod.deliver(
             subs, new_rows,
-            already=lambda a, s, c: lifecycle.already_delivered(home, a, s, c),
+            already=lambda a, s, c: not lifecycle.claim_delivery(home, a, s, c),
             record=lambda a, s, c, ok, d: lifecycle.record_delivery(home, a, s, c, ok, d))
+    if notify and new_rows:  # the people subscribed in the site (same database)
+        deliveries += lifecycle.notify_site(home, [r["id"] for r in new_rows], subs.smtp)
+    reached = sorted({d["subscriber"] for d in deliveries if d["ok"]})
     result = {
         "signals": {"new_batches": refresh.new_batches, "weeks_recomputed": refresh.dirty_weeks,
                     "rows": refresh.signal_rows, "full_rebuild": refresh.full},
         "rules": len(active), "alerts_found": len(alerts), "alerts_new": len(stored.created),
         "alerts_updated": stored.updated, "alerts_unchanged": stored.unchanged,
-        "notifications": deliveries, "new": new_rows,
+        "notifications": deliveries, "notified_subscribers": len(reached),
+        "new": new_rows,
     }
     if fmt == Format.json:
         typer.echo(json.dumps(result, indent=2, default=str))
@@ -83,9 +89,13 @@ def run(
         typer.echo("  " + _line(row))
     if len(new_rows) > 25:
         typer.echo(f"  ... {len(new_rows) - 25} more (tocsin warn alerts --status new)")
-    if deliveries:
+    if not notify:
+        typer.echo("notifications: off (--no-notify)")
+    elif deliveries or new_rows:
         ok = sum(d["ok"] for d in deliveries)
-        typer.echo(f"notifications: {ok} sent, {len(deliveries) - ok} failed")
+        failed = len(deliveries) - ok
+        typer.echo(f"notifications: {ok} sent to {len(reached)} subscriber(s)"
+                   + (f", {failed} failed" if failed else ""))
         for d in deliveries:
             if not d["ok"]:
                 typer.echo(f"  alert {d['alert']} to {d['subscriber']} by {d['channel']}: "

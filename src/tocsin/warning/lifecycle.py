@@ -202,6 +202,49 @@ def as_dict(row) -> dict:
     }
 
 
+# A delivery being sent: claimed, not yet known to have gone. Claiming first (the row is
+# unique per alert, subscriber and channel) is what keeps two processes (``warn run``
+# and ``tocsin manage notify_subscribers``, or two runs) from sending the same alert
+# to the same subscriber twice. A send interrupted by a crash stays claimed: at most
+# once, never twice.
+SENDING = "sending"
+
+
+def claim(alert_id: int, subscriber: str, channel: str) -> bool:
+    """Claim the delivery of an alert to a subscriber by a channel, on the database
+    Django is connected to: True if this caller is to send it, False if it was sent
+    (or is being sent) already. A failed delivery may be claimed again (a retry)."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from tocsin.web.alerts.models import Delivery
+
+    mine = Delivery.objects.filter(alert_id=alert_id, subscriber=subscriber, channel=channel)
+    with transaction.atomic():
+        if mine.filter(ok=False).exclude(detail=SENDING).update(detail=SENDING,
+                                                                at=timezone.now()):
+            return True
+    try:
+        with transaction.atomic():
+            Delivery.objects.create(alert_id=alert_id, subscriber=subscriber,
+                                    channel=channel, ok=False, detail=SENDING)
+    except IntegrityError:
+        return False
+    return True
+
+
+def finish(alert_id: int, subscriber: str, channel: str, ok: bool, detail: str = "") -> None:
+    """Record how a claimed delivery went (on the database Django is connected to)."""
+    from django.utils import timezone
+
+    from tocsin.web.alerts.models import Delivery
+
+    Delivery.objects.update_or_create(alert_id=alert_id, subscriber=subscriber,
+                                      channel=channel,
+                                      defaults={"ok": ok, "detail": detail,
+                                                "at": timezone.now()})
+
+
 def already_delivered(home, alert_id: int, subscriber: str, channel: str) -> bool:
     connect(home)
     from tocsin.web.alerts.models import Delivery
@@ -210,10 +253,24 @@ def already_delivered(home, alert_id: int, subscriber: str, channel: str) -> boo
                                    channel=channel, ok=True).exists()
 
 
+def claim_delivery(home, alert_id: int, subscriber: str, channel: str) -> bool:
+    connect(home)
+    return claim(alert_id, subscriber, channel)
+
+
 def record_delivery(home, alert_id: int, subscriber: str, channel: str, ok: bool,
                     detail: str = "") -> None:
     connect(home)
-    from tocsin.web.alerts.models import Delivery
+    finish(alert_id, subscriber, channel, ok, detail)
 
-    Delivery.objects.update_or_create(alert_id=alert_id, subscriber=subscriber,
-                                      channel=channel, defaults={"ok": ok, "detail": detail})
+
+def notify_site(home, alert_ids: list[int], smtp) -> list[dict]:
+    """Send these alerts to the people subscribed in the site of ``home`` (inbox,
+    "My alert notifications"), each once, by e-mail through ``smtp``."""
+    connect(home)
+    from tocsin.web.alerts.models import Alert
+    from tocsin.web.inbox.notify import deliver
+
+    rows = Alert.objects.filter(pk__in=list(alert_ids)).order_by("week", "country", "rule",
+                                                                 "unit", "id")
+    return deliver(home, rows, smtp=smtp)

@@ -4,7 +4,12 @@
 People who subscribe in the site are turned into the same ``Subscriber`` objects
 (e-mail channel, id ``user-<pk>``) and sent through the same ``deliver`` with the
 same once-only ``Delivery`` records, using the SMTP settings of that file.
-``tocsin manage notify_subscribers`` runs it (after ``tocsin warn run``).
+
+``tocsin warn run`` sends each alert new in the run to them (unless ``--no-notify``);
+``tocsin manage notify_subscribers`` sends every open alert not yet sent to them
+(what a new subscriber missed, and retries of failed sends). Each delivery is
+claimed in the database before it is sent, so the two never send the same alert to
+the same person twice, even when they run at the same time.
 """
 
 from __future__ import annotations
@@ -27,24 +32,19 @@ def site_subscribers() -> list[notify.Subscriber]:
     return out
 
 
-def deliver(home: Path, alerts=None) -> list[dict]:
-    """Send ``alerts`` (default: every open alert) to the site's subscribers, each once."""
-    from tocsin.warning.lifecycle import as_dict
-    from tocsin.web.alerts.models import Alert, Delivery
+def deliver(home: Path, alerts=None, smtp: notify.Smtp | None = None) -> list[dict]:
+    """Send ``alerts`` (Alert rows; default: every open alert) to the site's subscribers,
+    each once, through ``smtp`` (default: the one of ``<home>/subscribers.yaml``)."""
+    from tocsin.warning import lifecycle
+    from tocsin.web.alerts.models import Alert
 
-    smtp = notify.load_subscribers(notify.subscribers_path(Path(home))).smtp
+    if smtp is None:
+        smtp = notify.load_subscribers(notify.subscribers_path(Path(home))).smtp
     subs = notify.Subscribers(smtp=smtp, subscribers=site_subscribers())
     if not subs.subscribers:
         return []
     if alerts is None:
         alerts = Alert.objects.filter(status__in=("new", "acknowledged", "escalated"))
-
-    def already(alert_id, subscriber, channel):
-        return Delivery.objects.filter(alert_id=alert_id, subscriber=subscriber,
-                                       channel=channel, ok=True).exists()
-
-    def record(alert_id, subscriber, channel, ok, detail):
-        Delivery.objects.update_or_create(alert_id=alert_id, subscriber=subscriber,
-                                          channel=channel, defaults={"ok": ok, "detail": detail})
-
-    return notify.deliver(subs, [as_dict(a) for a in alerts], already=already, record=record)
+    return notify.deliver(subs, [lifecycle.as_dict(a) for a in alerts],
+                          already=lambda a, s, c: not lifecycle.claim(a, s, c),
+                          record=lifecycle.finish)
