@@ -78,6 +78,8 @@ def cases(w):
         "accounts:user_active": [("", {"user_id": w.users["viewer"].pk}, None, {"admin"})],
         "audit:log": [("", {}, {"admin"}, None)],
         "audit:export": [("", {}, {"admin"}, None)],
+        # Django's language switch: sets a cookie and redirects; reads and writes nothing.
+        "set_language": [("", {}, anyone, anyone)],
         "workspace:home": [("", {}, LOGGED_IN, None)],
         "workspace:new": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
         "workspace:import": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
@@ -117,6 +119,7 @@ RULE_NAMES = {
     "accounts:login", "accounts:logout", "accounts:password", "accounts:two_factor",
     "accounts:invite", "accounts:accept", "accounts:users", "accounts:user_role_add",
     "accounts:user_role_remove", "accounts:user_active", "audit:log", "audit:export",
+    "set_language",
     "workspace:home", "workspace:new", "workspace:import", "workspace:detail",
     "workspace:scores", "workspace:gaps", "workspace:rate", "workspace:rate_section",
     "workspace:members", "workspace:rate_item", "workspace:add_evidence", "workspace:status",

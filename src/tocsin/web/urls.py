@@ -7,6 +7,8 @@ urlpatterns = [
     path("inbox/", include("tocsin.web.inbox.urls")),
     path("tracker/", include("tocsin.web.tracker.urls")),
     path("api/", include("tocsin.web.api.urls")),
+    # The language switch of the footer (Django's set_language view: POST, with CSRF).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tocsin.web.workspace.urls")),
 ]
 

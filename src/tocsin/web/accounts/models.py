@@ -15,13 +15,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 ROLES = {
-    "administrator": "Administrator",
-    "focal_point": "Focal point",
-    "assessor": "Assessor",
-    "contributor": "Civil-society contributor",
-    "viewer": "Viewer",
+    "administrator": _("Administrator"),
+    "focal_point": _("Focal point"),
+    "assessor": _("Assessor"),
+    "contributor": _("Civil-society contributor"),
+    "viewer": _("Viewer"),
 }
 COUNTRY_ROLES = {"focal_point": ROLES["focal_point"], "viewer": ROLES["viewer"]}
 ASSESSMENT_ROLES = {"assessor": ROLES["assessor"], "contributor": ROLES["contributor"]}

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tocsin.web import policy
@@ -51,7 +52,7 @@ class PasswordChange(PasswordChangeView):
     success_url = reverse_lazy("workspace:home")
 
     def form_valid(self, form):
-        messages.success(self.request, "Password changed.")
+        messages.success(self.request, _("Password changed."))
         return super().form_valid(form)
 
 
@@ -74,7 +75,7 @@ def invite(request):
         d = form.cleaned_data
         if not policy.is_admin(request.user) and \
                 d["country"] not in policy.countries(request.user, "focal_point"):
-            form.add_error("country", "You can invite viewers only for your own countries.")
+            form.add_error("country", _("You can invite viewers only for your own countries."))
         else:
             _inv, token = Invitation.issue(email=d["email"], name=d["name"], role=d["role"],
                                            country=d["country"], invited_by=request.user)
@@ -101,7 +102,7 @@ def accept(request, token):
             inv.accepted_by = user
             inv.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Tocsin.")
+        messages.success(request, _("Welcome to Tocsin."))
         return redirect("workspace:home")
     return render(request, "accounts/accept.html", {"form": form, "invitation": inv})
 
@@ -150,7 +151,7 @@ def user_role_add(request, user_id):
     form = CountryRoleForm(request.POST)
     if form.is_valid():
         CountryRole.objects.get_or_create(user=person, **form.cleaned_data)
-        messages.success(request, f"Role granted to {person.username}.")
+        messages.success(request, _("Role granted to %(user)s.") % {"user": person.username})
     else:
         for errs in form.errors.values():
             for e in errs:
@@ -164,7 +165,7 @@ def user_role_remove(request, user_id, role_id):
     _admin_only(request)
     role = get_object_or_404(CountryRole, pk=role_id, user_id=user_id)
     role.delete()
-    messages.success(request, "Role removed.")
+    messages.success(request, _("Role removed."))
     return redirect("accounts:users")
 
 
@@ -174,12 +175,13 @@ def user_active(request, user_id):
     _admin_only(request)
     person = get_object_or_404(get_user_model(), pk=user_id)
     if person == request.user:
-        messages.error(request, "You cannot deactivate yourself.")
+        messages.error(request, _("You cannot deactivate yourself."))
     else:
         person.is_active = not person.is_active
         person.save()
-        messages.success(request, f"{person.username} is now "
-                                  f"{'active' if person.is_active else 'deactivated'}.")
+        text = _("%(user)s is now active.") if person.is_active else \
+            _("%(user)s is now deactivated.")
+        messages.success(request, text % {"user": person.username})
     return redirect("accounts:users")
 
 
@@ -206,15 +208,15 @@ def two_factor(request):
                 pending.confirmed = True
                 pending.save()
                 django_otp.login(request, pending)
-                messages.success(request, "Two-factor authentication is on.")
+                messages.success(request, _("Two-factor authentication is on."))
                 return redirect("accounts:two_factor")
-            form.add_error("token", "That code is not right; check your device's clock.")
+            form.add_error("token", _("That code is not right; check your device's clock."))
         elif action == "remove" and confirmed is not None and form.is_valid():
             if confirmed.verify_token(form.cleaned_data["token"]):
                 TOTPDevice.objects.filter(user=request.user).delete()
-                messages.success(request, "Two-factor authentication is off.")
+                messages.success(request, _("Two-factor authentication is off."))
                 return redirect("accounts:two_factor")
-            form.add_error("token", "That code is not right.")
+            form.add_error("token", _("That code is not right."))
     qr = secret = None
     if pending is not None and confirmed is None:
         qr = segno.make(pending.config_url, error="m").svg_inline(scale=4)

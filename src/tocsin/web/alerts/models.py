@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-STATUSES = {"new": "New", "acknowledged": "Acknowledged", "dismissed": "Dismissed",
-            "escalated": "Escalated", "closed": "Closed"}
-SEVERITIES = {"low": "Low", "medium": "Medium", "high": "High", "critical": "Critical"}
+# Codes as stored; names as shown, in the interface's language.
+STATUSES = {"new": _("New"), "acknowledged": _("Acknowledged"), "dismissed": _("Dismissed"),
+            "escalated": _("Escalated"), "closed": _("Closed")}
+SEVERITIES = {"low": pgettext_lazy("severity", "Low"),
+              "medium": pgettext_lazy("severity", "Medium"),
+              "high": pgettext_lazy("severity", "High"),
+              "critical": pgettext_lazy("severity", "Critical")}
 # From a status, the statuses a person may move an alert to.
 TRANSITIONS = {
     "new": {"acknowledged", "dismissed", "escalated", "closed"},

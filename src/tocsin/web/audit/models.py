@@ -10,9 +10,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
-ACTIONS = {"create": "Created", "update": "Updated", "delete": "Deleted",
-           "login": "Logged in", "login_failed": "Login failed", "status": "Status changed"}
+# The codes are stored; the names are only shown.
+ACTIONS = {"create": pgettext_lazy("audit action", "Created"),
+           "update": pgettext_lazy("audit action", "Updated"),
+           "delete": pgettext_lazy("audit action", "Deleted"),
+           "login": pgettext_lazy("audit action", "Logged in"),
+           "login_failed": pgettext_lazy("audit action", "Login failed"),
+           "status": pgettext_lazy("audit action", "Status changed")}
 
 
 class AppendOnly(Exception):

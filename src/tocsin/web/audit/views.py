@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tocsin.web import policy
-from tocsin.web.audit.models import AuditEvent
+from tocsin.web.audit.models import ACTIONS, AuditEvent
 
 COLUMNS = ["id", "at", "actor", "action", "object_type", "object_id", "assessment_id",
            "country", "address", "before", "after"]
@@ -36,7 +36,8 @@ def _filtered(request):
 def log(request):
     q = _filtered(request)
     page = Paginator(q, 100).get_page(request.GET.get("page"))
-    return render(request, "audit/log.html", {"page": page, "filters": request.GET})
+    return render(request, "audit/log.html", {"page": page, "filters": request.GET,
+                                              "actions": list(ACTIONS.items())})
 
 
 def _cell(value) -> str:

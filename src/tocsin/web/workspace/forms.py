@@ -11,14 +11,20 @@ from typing import get_args
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticError
 
 from tocsin.assessment import model as lib
 from tocsin.web.accounts.forms import valid_country
+from tocsin.web.workspace.labels import AFFILIATION_NAMES, VALUE_LABELS
+from tocsin.web.workspace.models import MEMBER_ROLES
 
 COMMENT_MAX = 5000
 TEXT_MAX = 2000
 IMPORT_MAX = 5 * 1024 * 1024
+COMMENT_LABEL = pgettext_lazy("form field", "Comment")  # the noun; the inbox's button is a verb
 
 
 def _choices(literal, names=None, blank=None):
@@ -28,17 +34,25 @@ def _choices(literal, names=None, blank=None):
     return out
 
 
+def _too_big(size: int, limit: int) -> str:
+    return gettext("The file is %(size).1f MB; the limit is %(limit).0f MB.") % {
+        "size": size / 1e6, "limit": limit / 1e6}
+
+
 def _strip_none(data: dict) -> dict:
     return {k: v for k, v in data.items() if v not in ("", None)}
 
 
 class IndicatorForm(forms.Form):
-    level = forms.ChoiceField(choices=[(str(k), f"{k} {v}" if k != "unknown" else v)
-                                       for k, v in lib.LEVEL_NAMES.items()])
-    confidence = forms.ChoiceField(choices=_choices(lib.Confidence, blank="—"), required=False)
-    trend = forms.ChoiceField(choices=_choices(lib.Trend, blank="—"), required=False)
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              max_length=COMMENT_MAX)
+    level = forms.ChoiceField(label=_("Level"), choices=[
+        (str(k), format_lazy("{} {}", k, VALUE_LABELS["level"][str(k)]) if k != "unknown"
+         else VALUE_LABELS["level"]["unknown"]) for k in lib.LEVEL_NAMES])
+    confidence = forms.ChoiceField(label=_("Confidence"), required=False, choices=_choices(
+        lib.Confidence, VALUE_LABELS["confidence"], blank="—"))
+    trend = forms.ChoiceField(label=_("Trend"), required=False,
+                              choices=_choices(lib.Trend, VALUE_LABELS["trend"], blank="—"))
+    comment = forms.CharField(label=COMMENT_LABEL, widget=forms.Textarea(attrs={"rows": 2}),
+                              required=False, max_length=COMMENT_MAX)
 
     def rating(self) -> dict:
         d = self.cleaned_data
@@ -49,10 +63,12 @@ class IndicatorForm(forms.Form):
 
 
 class MeasureForm(forms.Form):
-    status = forms.ChoiceField(choices=_choices(lib.MeasureStatus))
-    effectiveness = forms.ChoiceField(choices=_choices(lib.Effectiveness))
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              max_length=COMMENT_MAX)
+    status = forms.ChoiceField(label=_("Status"),
+                               choices=_choices(lib.MeasureStatus, VALUE_LABELS["measure"]))
+    effectiveness = forms.ChoiceField(label=_("Effectiveness"), choices=_choices(
+        lib.Effectiveness, VALUE_LABELS["effectiveness"]))
+    comment = forms.CharField(label=COMMENT_LABEL, widget=forms.Textarea(attrs={"rows": 2}),
+                              required=False, max_length=COMMENT_MAX)
 
     def rating(self) -> dict:
         d = self.cleaned_data
@@ -61,11 +77,12 @@ class MeasureForm(forms.Form):
 
 
 class TriggerForm(forms.Form):
-    observed = forms.ChoiceField(choices=[("", "not assessed"), ("yes", "observed"),
-                                          ("no", "not observed")], required=False)
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              max_length=COMMENT_MAX)
+    observed = forms.ChoiceField(label=_("Observed"), required=False, choices=[
+        ("", _("not assessed")), ("yes", _("observed")), ("no", _("not observed"))])
+    date = forms.DateField(label=_("Date"), required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+    comment = forms.CharField(label=COMMENT_LABEL, widget=forms.Textarea(attrs={"rows": 2}),
+                              required=False, max_length=COMMENT_MAX)
 
     def rating(self) -> dict:
         d = self.cleaned_data
@@ -78,8 +95,8 @@ class TriggerForm(forms.Form):
 class CommentForm(forms.Form):
     """What a civil-society contributor may change: the comment, never a level."""
 
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              max_length=COMMENT_MAX)
+    comment = forms.CharField(label=COMMENT_LABEL, widget=forms.Textarea(attrs={"rows": 2}),
+                              required=False, max_length=COMMENT_MAX)
 
     def rating(self) -> dict:
         return _strip_none({"comment": self.cleaned_data.get("comment", "").strip()})
@@ -126,26 +143,29 @@ def _is_text(raw: bytes) -> bool:
 
 
 class EvidenceForm(forms.Form):
-    text = forms.CharField(max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="What the source shows, in a sentence or two.")
-    url = forms.URLField(label="URL", required=False, max_length=2000, assume_scheme="https",
-                         help_text="A public source (http or https).")
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    document = forms.FileField(required=False, help_text="PDF, image, text, CSV, DOCX, ODT, "
-                               "XLSX; at most the size limit below.")
-    sensitive = forms.BooleanField(required=False,
-                                   help_text="Visible only to the assessment's owners and you.")
+    text = forms.CharField(label=_("Text"), max_length=TEXT_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("What the source shows, in a sentence or two."))
+    url = forms.URLField(label=_("URL"), required=False, max_length=2000, assume_scheme="https",
+                         help_text=_("A public source (http or https)."))
+    date = forms.DateField(label=_("Date"), required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+    document = forms.FileField(label=_("Document"), required=False,
+                               help_text=_("PDF, image, text, CSV, DOCX, ODT, XLSX; at most "
+                                           "the size limit below."))
+    sensitive = forms.BooleanField(label=_("Sensitive"), required=False, help_text=_(
+        "Visible only to the assessment's owners and you."))
 
     def clean_url(self):
         url = self.cleaned_data.get("url", "")
         if url and not url.lower().startswith(("http://", "https://")):
-            raise ValidationError("Only http and https links are accepted.")
+            raise ValidationError(gettext("Only http and https links are accepted."))
         return url
 
     def clean_date(self):
         d = self.cleaned_data.get("date")
         if d and d > dt.date.today() + dt.timedelta(days=1):
-            raise ValidationError("The date is in the future.")
+            raise ValidationError(gettext("The date is in the future."))
         return d
 
     def clean_document(self):
@@ -154,17 +174,18 @@ class EvidenceForm(forms.Form):
             return None
         limit = settings.MAX_UPLOAD_BYTES
         if f.size > limit:
-            raise ValidationError(f"The file is {f.size / 1e6:.1f} MB; the limit is "
-                                  f"{limit / 1e6:.0f} MB.")
+            raise ValidationError(_too_big(f.size, limit))
         ext = PurePath(f.name).suffix.lower().lstrip(".")
         if ext not in ALLOWED:
-            raise ValidationError(f"Files of type .{ext or '?'} are not accepted; use one of "
-                                  + ", ".join(sorted(ALLOWED)) + ".")
+            raise ValidationError(gettext("Files of type .%(ext)s are not accepted; use one of "
+                                          "%(allowed)s.")
+                                  % {"ext": ext or "?", "allowed": ", ".join(sorted(ALLOWED))})
         content_type, magic = ALLOWED[ext]
         raw = f.read()
         f.seek(0)
         if (magic is not None and not magic(raw[:16])) or (magic is None and not _is_text(raw)):
-            raise ValidationError(f"The file's content is not a .{ext} file.")
+            raise ValidationError(gettext("The file's content is not a .%(ext)s file.")
+                                  % {"ext": ext})
         self.content_type = content_type
         self.sha256 = hashlib.sha256(raw).hexdigest()
         return f
@@ -185,13 +206,15 @@ class EvidenceForm(forms.Form):
 
 
 class NewAssessmentForm(forms.Form):
-    country = forms.ChoiceField(choices=[])
-    framework = forms.ChoiceField(choices=[])
-    title = forms.CharField(max_length=300)
-    period_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    affiliation = forms.ChoiceField(choices=_choices(lib.Affiliation, lib.AFFILIATION_NAMES),
-                                    label="Your affiliation (you are the first assessor)")
+    country = forms.ChoiceField(label=_("Country"), choices=[])
+    framework = forms.ChoiceField(label=_("Framework"), choices=[])
+    title = forms.CharField(label=_("Title"), max_length=300)
+    period_start = forms.DateField(label=_("Period start"),
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("Period end"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    affiliation = forms.ChoiceField(choices=_choices(lib.Affiliation, AFFILIATION_NAMES),
+                                    label=_("Your affiliation (you are the first assessor)"))
 
     def __init__(self, *args, countries=(), frameworks=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,43 +224,41 @@ class NewAssessmentForm(forms.Form):
     def clean(self):
         d = super().clean()
         if d.get("period_start") and d.get("period_end") and d["period_end"] < d["period_start"]:
-            self.add_error("period_end", "The period ends before it starts.")
+            self.add_error("period_end", gettext("The period ends before it starts."))
         return d
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(help_text="An assessment file (YAML), as exported or as written "
-                           "with `tocsin assess init`.")
+    file = forms.FileField(label=_("File"), help_text=_(
+        "An assessment file (YAML), as exported or as written with `tocsin assess init`."))
 
     def clean_file(self):
         f = self.cleaned_data["file"]
         if f.size > IMPORT_MAX:
-            raise ValidationError(f"The file is {f.size / 1e6:.1f} MB; the limit is "
-                                  f"{IMPORT_MAX / 1e6:.0f} MB.")
+            raise ValidationError(_too_big(f.size, IMPORT_MAX))
         if PurePath(f.name).suffix.lower() not in (".yaml", ".yml"):
-            raise ValidationError("Upload a .yaml or .yml file.")
+            raise ValidationError(gettext("Upload a .yaml or .yml file."))
         raw = f.read()
         if not _is_text(raw):
-            raise ValidationError("The file is not UTF-8 text.")
+            raise ValidationError(gettext("The file is not UTF-8 text."))
         self.text = raw.decode("utf-8")
         return f
 
 
 class MemberInviteForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    email = forms.EmailField()
-    role = forms.ChoiceField(choices=[("assessor", "Assessor"),
-                                      ("contributor", "Civil-society contributor")])
-    affiliation = forms.ChoiceField(choices=_choices(lib.Affiliation, lib.AFFILIATION_NAMES))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=list(MEMBER_ROLES.items()))
+    affiliation = forms.ChoiceField(label=_("Affiliation"),
+                                    choices=_choices(lib.Affiliation, AFFILIATION_NAMES))
 
 
 class LinkUserForm(forms.Form):
     """Give an existing account an assessor of the file (e.g. after an import)."""
 
-    entry = forms.ChoiceField(choices=[])
-    username = forms.CharField(max_length=150)
-    role = forms.ChoiceField(choices=[("assessor", "Assessor"),
-                                      ("contributor", "Civil-society contributor")])
+    entry = forms.ChoiceField(label=_("Assessor"), choices=[])
+    username = forms.CharField(label=_("Username"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=list(MEMBER_ROLES.items()))
 
     def __init__(self, *args, entries=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -249,7 +270,7 @@ class LinkUserForm(forms.Form):
         user = get_user_model().objects.filter(username=self.cleaned_data["username"],
                                                is_active=True).first()
         if user is None:
-            raise ValidationError("No active account has that username.")
+            raise ValidationError(gettext("No active account has that username."))
         return user
 
 

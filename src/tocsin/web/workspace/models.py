@@ -13,10 +13,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-STATUSES = {"draft": "Draft", "in-review": "In review", "final": "Final"}  # as in the file
-KINDS = {"indicator": "Indicator", "measure": "Resilience measure", "trigger": "Trigger"}
-MEMBER_ROLES = {"assessor": "Assessor", "contributor": "Civil-society contributor"}
+STATUSES = {"draft": _("Draft"), "in-review": _("In review"), "final": _("Final")}  # as in the file
+KINDS = {"indicator": _("Indicator"), "measure": _("Resilience measure"), "trigger": _("Trigger")}
+MEMBER_ROLES = {"assessor": _("Assessor"), "contributor": _("Civil-society contributor")}
 
 
 class Assessment(models.Model):

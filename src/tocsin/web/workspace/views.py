@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tocsin.errors import InputError
@@ -89,7 +90,7 @@ def new(request):
         model = model.model_copy(update={"title": d["title"]})
         row = convert.from_model(model, created_by=user)
         row.assessors.filter(key=me.id).update(user=user)
-        messages.success(request, "Assessment created. Invite assessors from Members.")
+        messages.success(request, _("Assessment created. Invite assessors from Members."))
         return redirect("workspace:detail", pk=row.pk)
     return render(request, "workspace/new.html", {"form": form})
 
@@ -110,8 +111,9 @@ def import_file(request):
             problems = [str(p) for p in exc.problems[:50]]
         else:
             if model.country not in countries:
-                problems = [f"The file is for {model.country}; you are focal point for "
-                            f"{', '.join(sorted(countries))} only."]
+                problems = [_("The file is for %(country)s; you are focal point for "
+                              "%(mine)s only.") % {"country": model.country,
+                                                   "mine": ", ".join(sorted(countries))}]
             else:
                 row = convert.from_model(model, created_by=request.user, status=model.status)
                 if row.status == "final":  # signed elsewhere: keep the file as its version
@@ -119,9 +121,10 @@ def import_file(request):
                     Version.objects.create(assessment=row, number=row.version, text=text,
                                            sha256=hashlib.sha256(text.encode()).hexdigest(),
                                            signed_by=request.user)
-                messages.success(request, f"Imported {row.title} with "
-                                          f"{row.assessors.count()} assessors "
-                                          f"({row.get_status_display().lower()}).")
+                messages.success(request, _(
+                    "Imported %(title)s with %(n)d assessors (%(status)s).") % {
+                    "title": row.title, "n": row.assessors.count(),
+                    "status": row.get_status_display().lower()})
                 return redirect("workspace:detail", pk=row.pk)
     return render(request, "workspace/import.html", {"form": form, "problems": problems})
 
@@ -237,7 +240,7 @@ def rate(request, pk, section=None):
     entry = policy.entry_for(request.user, a)
     _model, _fw, card = _scorecard(a)
     tabs = [(rf.id, f"{rf.id} {rf.name}") for rf in fw.risk_factors]
-    tabs += [("measures", "Resilience measures"), ("triggers", "Triggers")]
+    tabs += [("measures", _("Resilience measures")), ("triggers", _("Triggers"))]
     blocks = [_item_context(request, a, entry, kind, i, it, title) for i, title, it in items]
     rf = fw.risk_factor(section) if kind == "indicator" else None
     return render(request, "workspace/rate.html", {
@@ -318,7 +321,7 @@ def rate_item(request, pk, kind, item_id):
             try:
                 convert.rating_model(kind, new)
             except Exception as exc:  # the library refuses it: say so, change nothing
-                form.add_error(None, f"Not a valid rating: {exc}")
+                form.add_error(None, _("Not a valid rating: %(error)s") % {"error": exc})
             else:
                 if rating is None:
                     Rating.objects.create(entry=entry, kind=kind, item=item_id, data=new,
@@ -404,7 +407,7 @@ def evidence_delete(request, pk):
         if name:  # the file goes only once the row is gone for good
             transaction.on_commit(lambda: storage.delete(name))
     item, _t = _item_of(fw, kind, item_id)
-    messages.success(request, "Evidence removed.")
+    messages.success(request, _("Evidence removed."))
     url = reverse("workspace:rate_section", args=[a.pk, _section_of(fw, kind, item)])
     return redirect(f"{url}#item-{kind}-{dom_id(item_id)}")
 
@@ -424,8 +427,8 @@ def members(request, pk):
         if not owner:
             raise PermissionDenied
         if a.status == "final":  # a signed assessment gains no assessors
-            messages.error(request, "This assessment is final; start a revision to change "
-                                    "its assessors.")
+            messages.error(request, _("This assessment is final; start a revision to change "
+                                      "its assessors."))
             return redirect("workspace:members", pk=a.pk)
         if "inv-email" in request.POST:
             invite_form = MemberInviteForm(request.POST, prefix="inv")
@@ -444,13 +447,14 @@ def members(request, pk):
                                           assessment=a)
                 user = link_form.cleaned_data["username"]
                 if a.assessors.filter(user=user).exclude(pk=entry.pk).exists():
-                    link_form.add_error("username", "That account already rates this "
-                                                    "assessment as another assessor.")
+                    link_form.add_error("username", _("That account already rates this "
+                                                      "assessment as another assessor."))
                 else:
                     entry.user = user
                     entry.role = link_form.cleaned_data["role"]
                     entry.save()
-                    messages.success(request, f"{user.username} now rates as {entry.name}.")
+                    messages.success(request, _("%(user)s now rates as %(name)s.")
+                                     % {"user": user.username, "name": entry.name})
                     return redirect("workspace:members", pk=a.pk)
     return render(request, "workspace/members.html", {
         "a": a, "entries": entries, "owner": owner and a.status != "final",
@@ -474,7 +478,7 @@ def status(request, pk):
     a = _assessment(request, pk, need="manage")
     action = request.POST.get("action", "")
     if action not in TRANSITIONS or TRANSITIONS[action][0] != a.status:
-        messages.error(request, "That step is not possible from here.")
+        messages.error(request, _("That step is not possible from here."))
         return redirect("workspace:detail", pk=a.pk)
     with transaction.atomic():
         a = Assessment.objects.select_for_update().get(pk=a.pk)
@@ -489,7 +493,8 @@ def status(request, pk):
             Version.objects.create(assessment=a, number=a.version, text=text,
                                    sha256=hashlib.sha256(text.encode()).hexdigest(),
                                    signed_by=request.user)
-    messages.success(request, f"The assessment is now {a.get_status_display().lower()}.")
+    messages.success(request, _("The assessment is now %(status)s.")
+                     % {"status": a.get_status_display().lower()})
     return redirect("workspace:detail", pk=a.pk)
 
 
@@ -499,17 +504,17 @@ def revise(request, pk):
     """A final assessment stays as signed; a revision is a new draft copied from it."""
     a = _assessment(request, pk, need="manage")
     if a.status != "final":
-        messages.error(request, "Only a final assessment can be revised.")
+        messages.error(request, _("Only a final assessment can be revised."))
         return redirect("workspace:detail", pk=a.pk)
     if a.revisions.exists():
-        messages.error(request, "This version has a revision already.")
+        messages.error(request, _("This version has a revision already."))
         return redirect("workspace:detail", pk=a.revisions.first().pk)
     model = convert.to_model(a).model_copy(update={"status": "draft", "date": dt.date.today()})
     new = convert.from_model(model, created_by=request.user, status="draft",
                              version=a.version + 1, previous=a)
     for old in a.assessors.exclude(user=None):
         new.assessors.filter(key=old.key).update(user=old.user, role=old.role)
-    messages.success(request, f"Version {new.version} started as a draft.")
+    messages.success(request, _("Version %(n)d started as a draft.") % {"n": new.version})
     return redirect("workspace:detail", pk=new.pk)
 
 
@@ -518,14 +523,14 @@ def revise(request, pk):
 def delete(request, pk):
     a = _assessment(request, pk, need="manage")
     if a.status != "draft" or a.revisions.exists() or a.versions.exists():
-        messages.error(request, "Only a draft that was never signed can be deleted.")
+        messages.error(request, _("Only a draft that was never signed can be deleted."))
         return redirect("workspace:detail", pk=a.pk)
     with transaction.atomic():
         files = [(ev.document.storage, ev.document.name) for ev in
                  Evidence.objects.filter(rating__entry__assessment=a).exclude(document="")]
         a.delete()
         transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
-    messages.success(request, "Draft deleted.")
+    messages.success(request, _("Draft deleted."))
     return redirect("workspace:home")
 
 
@@ -572,7 +577,7 @@ def report(request, pk, fmt):
     try:
         from tocsin.reports import assessment as reports
     except ImportError:
-        return HttpResponse("Reports are not available in this installation.", status=503,
+        return HttpResponse(_("Reports are not available in this installation."), status=503,
                             content_type="text/plain")
     if fmt == "pdf":
         body = reports.render_pdf(model, fw, include_sensitive=include)

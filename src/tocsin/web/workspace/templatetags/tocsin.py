@@ -29,8 +29,12 @@ def get(mapping, key):
 
 
 @register.filter
-def label(value):
-    return str(value).replace("-", " ").replace("_", " ")
+def label(value, group=None):
+    """A coded value (``very-high``) as a word in the interface's language; ``group``
+    (risk, resilience, affiliation, confidence, ...) says what it qualifies."""
+    from tocsin.web.workspace.labels import label as value_label
+
+    return value_label(value, group)
 
 
 @register.filter
