@@ -314,10 +314,10 @@ def attach_evidence(alerts: list[Alert], rules: dict[str, Rule], evidence: Evide
 
 def detect_alerts(home: Path, rules: list[Rule], since: dt.date | None = None,
                   with_evidence: bool = True) -> list[Alert]:
-    """Every alert of ``rules`` over the materialised signals of ``home``."""
-    from tocsin.warning.signals import connect_signals
+    """Every alert of ``rules`` over the published signals of ``home``."""
+    from tocsin.warning.signals import connect_snapshot
 
-    db = connect_signals(home)
+    db = connect_snapshot(home)
     try:
         alerts = [a for rule in rules for a in evaluate_rule(db, rule, since)]
     finally:

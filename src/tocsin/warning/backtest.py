@@ -166,9 +166,9 @@ def _summary(onsets: list[dict]) -> dict:
 def run_backtest(home: Path, rules, onsets: list[Onset]) -> dict:
     """Detect with every rule over the stored signals and score each system."""
     from tocsin.warning.alerts import evaluate_rule
-    from tocsin.warning.signals import connect_signals
+    from tocsin.warning.signals import connect_snapshot
 
-    db = connect_signals(home)
+    db = connect_snapshot(home)
     try:
         alerts = [a for rule in rules for a in evaluate_rule(db, rule)]
         coverage = db.execute("SELECT * FROM coverage").df()

@@ -332,7 +332,7 @@ def chart_cmd(
                                            f"{', '.join(sorted(rules))})"))
     rule = rules[rule_id]
     signals.refresh(home)
-    db = signals.connect_signals(home)
+    db = signals.connect_snapshot(home)
     try:
         frame = charts.rule_frame(db, rule, country.upper(), source, unit)
     finally:

@@ -17,6 +17,20 @@ materialised tables live in ``<home>/warning/signals.duckdb``:
   file of Oct-Dec 2021 says nothing about 2022.
 * ``processed`` the ingest batches already folded in.
 
+Readers never open that file. DuckDB lets one process at a time open a database
+file for writing, and while it is open for writing no other process may open it
+at all, not even read-only: the site (or a second ``warn run``) reading it would
+make a refresh fail, and the refresh would make them fail. So, as the event store
+does (``tocsin.events.store``), the writer takes ``<home>/warning/write.lock``
+(flock: refreshes queue behind each other) and after each committed refresh
+publishes the tables readers need (``signals``, ``daily``, ``coverage``) as a
+Parquet snapshot, ``<home>/warning/snapshot/<generation>/``, named by
+``snapshot/CURRENT``, which is replaced atomically (``os.replace``); the previous
+generation is kept for readers that have just resolved CURRENT to it. Readers
+(detection, backtest, charts, the site) use ``connect_snapshot``: an in-memory
+DuckDB with views over those files. If a process dies after its commit but before
+publishing, the next refresh publishes.
+
 Incremental: a refresh reads the store's batch manifest; only the (source,
 country, week) keys touched by new batches are deleted and recomputed. A batch
 that replaced events (rows_replaced > 0) may have moved an event out of a week,
@@ -26,6 +40,11 @@ and differing weeks are recomputed too.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,7 +179,10 @@ CREATE TABLE IF NOT EXISTS coverage (source VARCHAR, country VARCHAR, batch_id V
 CREATE TABLE IF NOT EXISTS week_counts (source VARCHAR, country VARCHAR, week DATE,
   events BIGINT);
 CREATE TABLE IF NOT EXISTS processed (batch_id VARCHAR PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS generation (name VARCHAR);
 """
+# The tables readers get, from the published snapshot.
+SNAPSHOT_TABLES = ("signals", "daily", "coverage")
 
 
 def signals_path(home: Path) -> Path:
@@ -198,6 +220,8 @@ def open_events(home: Path, engine: str | None = None, spark=None):
 
 
 def connect_signals(home: Path, read_only: bool = False):
+    """The materialised tables themselves: for the writer (``refresh``, under
+    ``writer_lock``). Anything that only reads uses ``connect_snapshot``."""
     import duckdb
 
     path = signals_path(home)
@@ -209,8 +233,123 @@ def connect_signals(home: Path, read_only: bool = False):
     return con
 
 
+@contextlib.contextmanager
+def writer_lock(home: Path):
+    """Held by the one process refreshing the signals of ``home``; others wait."""
+    path = signals_path(home).parent / "write.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def snapshot_dir(home: Path) -> Path:
+    return signals_path(home).parent / "snapshot"
+
+
+def _current(home: Path) -> Path | None:
+    pointer = snapshot_dir(home) / "CURRENT"
+    try:
+        name = pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+    return pointer.parent / name if name else None
+
+
+def snapshot_paths(home: Path) -> dict[str, Path] | None:
+    """table -> Parquet file of the published snapshot, or None if none was published."""
+    current = _current(Path(home))
+    if current is None:
+        return None
+    paths = {t: current / f"{t}.parquet" for t in SNAPSHOT_TABLES}
+    return paths if all(p.exists() for p in paths.values()) else None
+
+
+def connect_snapshot(home: Path, threads: int | None = None):
+    """An in-memory DuckDB connection with views ``signals``, ``daily`` and ``coverage``
+    over the published snapshot (empty tables if none was published yet). Never opens
+    signals.duckdb, so it works while a refresh writes, and never holds up one."""
+    import duckdb
+
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    for attempt in range(3):
+        paths = snapshot_paths(home)
+        if paths is None:
+            con.execute(SIGNALS_DDL)
+            return con
+        try:
+            for table, path in paths.items():
+                con.execute(f"CREATE OR REPLACE VIEW {table} AS "
+                            f"SELECT * FROM read_parquet('{path}')")
+            return con
+        except duckdb.IOException:
+            # Two refreshes were published since CURRENT was read and the generation
+            # was removed: read CURRENT again.
+            if attempt == 2:
+                con.close()
+                raise
+            time.sleep(0.05)
+    return con
+
+
+def _generation(db) -> str | None:
+    row = db.execute("SELECT max(name) FROM generation").fetchone()
+    return row[0] if row else None
+
+
+def _new_generation(db) -> str:
+    """Set (inside the writer's transaction) the name of the state being committed."""
+    name = f"{time.time_ns():020d}"
+    db.execute("DELETE FROM generation")
+    db.execute("INSERT INTO generation VALUES (?)", [name])
+    return name
+
+
+def publish(db, home: Path) -> Path | None:
+    """Write the committed tables as Parquet and point CURRENT at them (atomic rename),
+    if CURRENT does not name the committed generation already. Under ``writer_lock``."""
+    gen = _generation(db)
+    if gen is None:  # a store refreshed before snapshots existed: name its state now
+        gen = _new_generation(db)
+    current = _current(home)
+    if current is not None and current.name == gen and snapshot_paths(home) is not None:
+        return current
+    snap = snapshot_dir(home)
+    snap.mkdir(parents=True, exist_ok=True)
+    target = snap / gen
+    tmp = snap / f".{gen}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for table in SNAPSHOT_TABLES:
+        db.execute(f"COPY (SELECT * FROM {table}) TO '{tmp / (table + '.parquet')}' "
+                   "(FORMAT parquet, COMPRESSION zstd)")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    pointer_tmp = snap / f".CURRENT.{os.getpid()}"
+    pointer_tmp.write_text(gen)
+    os.replace(pointer_tmp, snap / "CURRENT")
+    # Keep the previous generation: a reader may have just resolved CURRENT to it.
+    gens = sorted(p.name for p in snap.iterdir() if p.is_dir() and not p.name.startswith("."))
+    keep = set([n for n in gens if n < gen][-1:]) | {gen}
+    for name in gens:
+        if name not in keep:
+            shutil.rmtree(snap / name, ignore_errors=True)
+    return target
+
+
 def refresh(home: Path, engine: str | None = None, spark=None) -> Refresh:
-    """Fold the batches ingested since the last refresh into the materialised signals."""
+    """Fold the batches ingested since the last refresh into the materialised signals,
+    and publish them for readers (``connect_snapshot``). One refresh at a time per home."""
+    with writer_lock(home):
+        return _refresh(home, engine, spark)
+
+
+def _refresh(home: Path, engine: str | None, spark) -> Refresh:
     import ibis
     import pyarrow as pa
 
@@ -227,6 +366,7 @@ def refresh(home: Path, engine: str | None = None, spark=None) -> Refresh:
                                       "rows_replaced").to_pyarrow().to_pylist()
             new = [b for b in manifest if b["batch_id"] not in done]
             if not new:
+                publish(db, home)  # if a crash came between the last commit and publishing
                 n = db.execute("SELECT count(*) FROM signals").fetchone()[0]
                 return Refresh(0, 0, n, False)
             full = not done
@@ -294,10 +434,12 @@ def refresh(home: Path, engine: str | None = None, spark=None) -> Refresh:
                        "last_week FROM new_cov")
             for b in new:
                 db.execute("INSERT INTO processed VALUES (?)", [b["batch_id"]])
+            _new_generation(db)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        publish(db, home)
         n = db.execute("SELECT count(*) FROM signals").fetchone()[0]
         return Refresh(len(new), int(n_dirty), n, full)
     finally:
@@ -313,8 +455,8 @@ def _week_counts(events):
 
 
 def read_signals(home: Path, sql_filter: str = "TRUE", params: list | None = None):
-    """The materialised signals as a pandas frame (optionally filtered)."""
-    db = connect_signals(home, read_only=True)
+    """The published signals as a pandas frame (optionally filtered)."""
+    db = connect_snapshot(home)
     try:
         return db.execute(f"SELECT * FROM signals WHERE {sql_filter}", params or []).df()
     finally:

@@ -1,17 +1,19 @@
 """What the country pages read: forecasts, alerts, assessments (site database) and
 weekly signals (analytical store).
 
-Signals come from the warning strand's materialised table
-(``<home>/warning/signals.duckdb``), opened read-only. While ``tocsin warn run``
-refreshes it DuckDB refuses a second process, so the figures then come from the
-events store's published Parquet snapshot, which is never locked (the store's
-design): the page stays readable during an ingest or a refresh. Results are
-cached per process, keyed by the file's identity and modification time, since
-both files change only when a batch is committed.
+Signals come from the warning strand's published Parquet snapshot
+(``<home>/warning/snapshot/``, see ``tocsin.warning.signals``), read by an in-memory
+DuckDB: the site never opens ``signals.duckdb``, so a page never holds up
+``tocsin warn run`` and a run never makes a page fail; a page sees the last
+published state until the next run publishes. Before the first run has published
+signals, the figures come from the events store's snapshot, also Parquet. Results
+are cached per process, keyed by the identity of the files they were read from
+(each publication is a new directory).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import threading
@@ -113,25 +115,35 @@ def _snapshot():
     return paths["events"] if paths else None
 
 
-def _query_signals(sql: str, params: list):
-    """Rows from the signals table, or None if it is missing or locked by a writer."""
-    import duckdb
+def signals_snapshot() -> Path | None:
+    """The published signals' Parquet file, or None before the first ``warn run``."""
+    from tocsin.warning.signals import snapshot_paths
 
-    from tocsin.warning.signals import signals_path
+    paths = snapshot_paths(home())
+    return paths["signals"] if paths else None
 
-    path = signals_path(home())
-    if not path.exists():
-        return None
+
+@contextlib.contextmanager
+def signals_reader():
+    """An in-memory DuckDB connection with a view ``signals`` over the published
+    snapshot (one thread: one request, one core; many run at once), or None if no
+    signals were published yet."""
+    from tocsin.warning.signals import connect_snapshot
+
+    if signals_snapshot() is None:
+        yield None
+        return
+    con = connect_snapshot(home(), threads=1)
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return None  # a refresh holds the file: fall back to the snapshot
-    try:
-        return con.execute(sql, params).fetchall()
-    except duckdb.CatalogException:
-        return None
+        yield con
     finally:
         con.close()
+
+
+def _query_signals(sql: str, params: list):
+    """Rows from the published signals, or None if none were published yet."""
+    with signals_reader() as con:
+        return None if con is None else con.execute(sql, params).fetchall()
 
 
 def _query_snapshot(sql: str, params: list):
@@ -149,10 +161,8 @@ def _query_snapshot(sql: str, params: list):
 
 
 def _key(kind: str, *args):
-    from tocsin.warning.signals import signals_path
-
-    return (kind, _stamp(signals_path(home())), _stamp(_snapshot() or Path("/nonexistent")),
-            *args)
+    return (kind, _stamp(signals_snapshot() or Path("/nonexistent")),
+            _stamp(_snapshot() or Path("/nonexistent")), *args)
 
 
 def weekly_by_class(country: str, weeks: int = 104) -> list[dict]:
