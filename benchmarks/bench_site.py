@@ -6,7 +6,7 @@ Two homes, identical except for the event store:
   big     benchmarks/.work/site-home-<N>/: N synthetic canonical events (default
           10 million) over 120 real countries (ISO3 codes of the bundled forecast,
           skewed activity), 15 admin1 units each, 2014-2023, conflict-like class
-          weights; written as the store's published snapshot (events.parquet,
+          weights; written as the store's committed generation (events/*.parquet,
           batches.parquet, CURRENT), then the weekly signals materialised with
           tocsin.warning.signals.refresh, exactly as `tocsin warn run` would;
   empty   no events at all.
@@ -61,7 +61,8 @@ def countries(n: int = 120) -> list[str]:
 def build_events(rows: int) -> Path:
     home = HERE / ".work" / f"site-home-{rows}"
     snap = home / "events" / "snapshot"
-    if (snap / "CURRENT").exists() and (home / "warning" / "signals.duckdb").exists():
+    signals_published = (home / "warning" / "snapshot" / "CURRENT").exists()
+    if (snap / "CURRENT").exists() and signals_published:
         return home
     shutil.rmtree(home, ignore_errors=True)
     write_snapshot(home, rows, countries())

@@ -5,7 +5,7 @@ Builds (once) benchmarks/.work/warn-home-<N>/, an event store snapshot of N synt
 canonical events (default 10 million) in ten ingest batches: 120 countries with
 skewed activity (a few hot, most quiet), up to 15 admin1 units each, 2014-2023,
 the taxonomy's classes with conflict-like weights, over-dispersed fatalities. The
-layout is the store's published snapshot (events.parquet, batches.parquet,
+layout is the store's committed generation (events/*.parquet, batches.parquet,
 CURRENT), so Tocsin reads it exactly as it reads a real store. Then measures:
 
   duckdb group-by   SELECT country, week, event_class, count(*), sum(fatalities)
@@ -24,6 +24,7 @@ CURRENT), so Tocsin reads it exactly as it reads a real store. Then measures:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -46,22 +47,28 @@ def build(rows: int) -> Path:
 
 
 def add_week(home: Path) -> None:
-    """Publish a new snapshot with an 11th batch: one more week of events."""
+    """Commit a new generation with an 11th batch, as an ingest does: the stored
+    segments linked, one more week of events in a segment of its own."""
     import duckdb
+
+    from tocsin.events.store import segments_of
 
     snap = home / "events" / "snapshot"
     old = snap / (snap / "CURRENT").read_text().strip()
     gen = "20260102T000000000000Z-bench11"
     new = snap / gen
-    new.mkdir(exist_ok=True)
+    (new / "events").mkdir(parents=True, exist_ok=True)
+    stored = segments_of(old)
+    for seg in stored:
+        os.link(seg, new / "events" / f"{old.name}-{seg.name}")
+    sources = ", ".join(f"'{s}'" for s in stored)
     con = duckdb.connect()
-    con.execute(f"""COPY (SELECT * FROM read_parquet('{old / "events.parquet"}')
-                    UNION ALL
-                    SELECT * REPLACE ('bench:new' || source_id AS uid,
+    con.execute(f"""COPY (SELECT * REPLACE ('bench:new' || source_id AS uid,
                                       DATE '2024-01-01' + CAST(random() * 6 AS INTEGER)
                                         AS event_date, 'b10' AS batch_id)
-                    FROM read_parquet('{old / "events.parquet"}') USING SAMPLE 20000 ROWS)
-                   TO '{new / "events.parquet"}' (FORMAT parquet, COMPRESSION zstd)""")
+                    FROM read_parquet([{sources}]) USING SAMPLE 20000 ROWS)
+                   TO '{new / "events" / "bench11-1.parquet"}'
+                   (FORMAT parquet, COMPRESSION zstd)""")
     con.execute(f"""COPY (SELECT * FROM read_parquet('{old / "batches.parquet"}')
                     UNION ALL SELECT 'b10', 'bench', 0::BIGINT)
                    TO '{new / "batches.parquet"}' (FORMAT parquet)""")
@@ -84,7 +91,9 @@ def main(argv: list[str]) -> int:
     if (snap / "CURRENT").read_text().strip().endswith("bench11"):
         shutil.rmtree(snap / (snap / "CURRENT").read_text().strip())
         (snap / "CURRENT").write_text("20260101T000000000000Z-bench10")
-    events = snap / (snap / "CURRENT").read_text().strip() / "events.parquet"
+    from tocsin.events.store import snapshot_paths
+
+    events = snapshot_paths(home)["events"]
 
     from tocsin.warning import signals
     from tocsin.warning.alerts import Evidence, attach_events, attach_evidence, evaluate_rule

@@ -1,7 +1,7 @@
 """A synthetic event store for the benchmarks.
 
 ``write_snapshot`` writes N canonical events as the event store's published
-snapshot (events.parquet, batches.parquet, CURRENT), so Tocsin reads it exactly
+generation (events/<segment>.parquet, batches.parquet, CURRENT), so Tocsin reads it exactly
 as it reads a real store: ten ingest batches, skewed activity across the given
 countries (country k has weight ~ 1/(k+1): a few hot, most quiet), up to 15
 admin1 units each, 2014-2023, the taxonomy's classes with conflict-like weights,
@@ -36,7 +36,7 @@ def write_snapshot(home: Path, rows: int, countries: list[str]) -> None:
 
     snap = Path(home) / "events" / "snapshot"
     out = snap / GENERATION
-    out.mkdir(parents=True)
+    (out / "events").mkdir(parents=True)
     n = len(countries)
     names = "[" + ", ".join(f"'{c}'" for c in countries) + "]"
     con = duckdb.connect()
@@ -67,7 +67,8 @@ def write_snapshot(home: Path, rows: int, countries: list[str]) -> None:
         CAST(NULL AS INTEGER) AS civilian_fatalities, CAST(NULL AS VARCHAR) AS notes,
         'b' || lpad(CAST(i % {BATCHES} AS VARCHAR), 2, '0') AS batch_id
       FROM base
-    ) TO '{out / "events.parquet"}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)
+    ) TO '{out / "events" / "bench-1.parquet"}'
+      (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)
     """)
     con.execute(f"""COPY (SELECT 'b' || lpad(CAST(i AS VARCHAR), 2, '0') AS batch_id,
                      'bench' AS source, 0::BIGINT AS rows_replaced FROM range({BATCHES}) t(i))

@@ -67,8 +67,8 @@ def test_readers_work_while_an_ingest_holds_the_store(seeded, tmp_path):
     proc = start(seeded, "ingest", UCDP, pause=flag)
     try:
         wait_for(flag, proc)
-        # The writer holds store.duckdb and the write lock; readers still answer,
-        # with the last committed state.
+        # The writer holds the write lock and has built the next generation;
+        # readers still answer, with the last committed one.
         out = run(seeded, "stats", "--format", "json")
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout)["events"] == 710
@@ -91,8 +91,8 @@ def test_kill_mid_ingest_leaves_the_store_as_it_was(seeded, tmp_path):
     flag.unlink(missing_ok=True)
     assert store.manifest(seeded) == before
     assert event_count(seeded) == 710
-    # The store is usable afterwards: the lock died with the process, the WAL
-    # holds no committed trace of the killed batch, and a retry stores it all.
+    # The store is usable afterwards: the lock died with the process, CURRENT
+    # never named the killed build, and a retry stores it all.
     out = run(seeded, "ingest", UCDP, GDELT2)
     assert out.returncode == 0, out.stderr
     assert event_count(seeded) == 710 + 855 + 2111

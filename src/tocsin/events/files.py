@@ -57,8 +57,12 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def open_input(path: Path | str, workdir: Path) -> InputFile:
-    """Check `path` and prepare it for reading; zip members are extracted to `workdir`."""
+def open_input(path: Path | str, workdir: Path, hash_file: bool = True) -> InputFile:
+    """Check `path` and prepare it for reading; zip members are extracted to `workdir`.
+
+    With `hash_file=False` the caller fills in `sha256` itself (the store hashes
+    large files on a thread while they are read).
+    """
     path = Path(path)
     if not path.exists():
         raise InputError.single(path, "file not found")
@@ -77,7 +81,8 @@ def open_input(path: Path | str, workdir: Path) -> InputFile:
     elif magic == b"PK\x03\x04":
         compression = "zip"
         readable = _extract_zip(path, workdir)
-    info = InputFile(path, sha256(path), size, compression, readable, "", workdir=workdir)
+    digest = sha256(path) if hash_file else ""
+    info = InputFile(path, digest, size, compression, readable, "", workdir=workdir)
     with info.open_binary() as f:
         try:
             raw = f.read(HEAD_BYTES)

@@ -1,23 +1,25 @@
 """The analytical event store under the home directory.
 
-    <home>/events/store.duckdb        the store of record: tables events, batches
-    <home>/events/write.lock          held (flock) by the one process writing
-    <home>/events/snapshot/CURRENT    names the published snapshot directory
-    <home>/events/snapshot/<gen>/     events.parquet, batches.parquet
-    <home>/events/quarantine/         rejected rows of --on-error quarantine ingests
+    <home>/events/write.lock                 held (flock) by the one process writing
+    <home>/events/snapshot/CURRENT           names the current generation
+    <home>/events/snapshot/<gen>/events/     the events, as Parquet segment files
+    <home>/events/snapshot/<gen>/batches.parquet   the manifest: one row per ingest
+    <home>/events/quarantine/                rejected rows of --on-error quarantine ingests
+    <home>/events/tmp/                       unzipped members and DuckDB spill, per ingest
 
-Why this shape: DuckDB allows one writing process per database file and, while
-it writes, no other process may even open the file read-only. So writers take
-an exclusive file lock and queue behind each other; readers (stats, export, the
-site, warning signals) never open store.duckdb: they read the last published
-Parquet snapshot, which is replaced atomically (os.replace of CURRENT) after
-each commit. A reader therefore always sees a whole committed state.
+The store of record is the generation CURRENT names. A generation is immutable;
+an ingest builds the next one beside it and switching CURRENT (os.replace) is
+the commit. So a crash or kill at any earlier point leaves the store exactly as
+it was, and readers (stats, export, the site, warning signals) never wait: they
+read whichever whole generation CURRENT named when they looked. Writers take an
+exclusive file lock and queue behind each other.
 
-An ingest is one DuckDB transaction: every file of the command is staged,
-checked and merged, and its manifest row written, before COMMIT. A crash or
-kill before COMMIT leaves the store as it was (DuckDB drops the uncommitted
-transaction on restart; flock is released by the kernel when the process dies).
-If a process dies after COMMIT but before publishing, the next writer publishes.
+Why segments: an ingest writes its new events once, as a segment of its own,
+and the next generation hard-links every unchanged segment of the last one. A
+segment is rewritten only when a newer version replaces some of its events, and
+small segments are merged once there are many (GDELT publishes every 15
+minutes). Writing a 10-million-row file therefore costs one pass over it, not a
+rewrite of the whole store.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -101,19 +104,23 @@ def write_lock(home: Path, echo: Callable[[str], None] = lambda s: None):
             fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+MERGE_WHEN_OVER = 32  # segments in a generation before the small ones are merged
+SMALL_SEGMENT = 256 * 2**20  # bytes: segments below this are merged
+PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+ROW_FAILED = "tocsin: row failed a check"  # error() text of the fast path
+
+
 def _connect_writer(home: Path):
+    """An in-memory DuckDB for the work of one ingest; the store itself is files."""
     import duckdb
 
     d = events_dir(home)
     (d / "tmp").mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(d / "store.duckdb"))
+    con = duckdb.connect()
     # Bounded memory whatever the file size: DuckDB spills to tmp/ beyond this.
     con.execute(f"SET memory_limit = '{os.environ.get(MEMORY_ENV, '1GB')}'")
     con.execute(f"SET temp_directory = '{d / 'tmp' / 'spill'}'")
     con.execute("SET preserve_insertion_order = false")
-    con.execute(schema.ddl("events"))
-    cols = ", ".join(f"{n} {t}" for n, t in BATCH_COLUMNS)
-    con.execute(f"CREATE TABLE IF NOT EXISTS batches ({cols})")
     return con
 
 
@@ -125,12 +132,188 @@ def _prepare_lookups(con) -> None:
     taxonomy.register(con)
 
 
+class Generation:
+    """The next generation of the store, assembled beside the current one.
+
+    `segments` is the working set: the current generation's segments, minus
+    those rewritten, plus the new ones, which are written straight into the
+    build directory. Nothing here is visible to anyone until `commit`.
+    """
+
+    def __init__(self, con, home: Path):
+        self.con = con
+        self.snap = events_dir(home) / "snapshot"
+        self.current = _current(home)
+        self.segments: list[Path] = segments_of(self.current) if self.current else []
+        self.dir = self.snap / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        (self.dir / "events").mkdir(parents=True)
+        self.changed = False
+        self._n = 0
+        cols = ", ".join(f"{n} {t}" for n, t in BATCH_COLUMNS)
+        con.execute(f"CREATE TABLE batches ({cols})")
+        if self.current is not None:
+            con.execute(f"INSERT INTO batches SELECT * FROM "
+                        f"read_parquet({_lit(str(self.current / 'batches.parquet'))})")
+
+    def new_segment(self, stem: str) -> Path:
+        self._n += 1
+        return self.dir / "events" / f"{stem}-{self._n}.parquet"
+
+    def write(self, select_sql: str, stem: str) -> tuple[Path | None, int]:
+        """COPY a query's rows into a new segment; no file for no rows."""
+        seg = self.new_segment(stem)
+        n = self.con.execute(f"COPY ({select_sql}) TO {_lit(str(seg))} ({PARQUET})").fetchone()[0]
+        if n == 0:
+            seg.unlink(missing_ok=True)
+            return None, 0
+        return seg, n
+
+    def replace(self, old: Path, new: Path | None) -> None:
+        i = self.segments.index(old)
+        if new is None:
+            del self.segments[i]
+        else:
+            self.segments[i] = new
+        if old.parent == self.dir / "events":
+            old.unlink(missing_ok=True)
+
+    def commit(self, gen: str) -> Path:
+        """Link, merge and fsync the segments, then switch CURRENT: the commit point."""
+        self._merge_small(gen)
+        events = self.dir / "events"
+        if not self.segments:  # readers need one file to learn the columns from
+            seg = self.new_segment(gen)
+            self.con.execute(f"COPY ({schema_sql()}) TO {_lit(str(seg))} ({PARQUET})")
+            self.segments.append(seg)
+        for seg in self.segments:
+            if seg.parent != events:
+                _link(seg, events / _linked_name(seg))
+        self.con.execute(f"COPY (SELECT * FROM batches ORDER BY batch_id) TO "
+                         f"{_lit(str(self.dir / 'batches.parquet'))} (FORMAT parquet)")
+        for f in events.iterdir():
+            _fsync(f)
+        _fsync(self.dir / "batches.parquet")
+        _fsync(events)
+        _fsync(self.dir)
+        _pause_for_tests()
+        target = self.snap / gen
+        os.replace(self.dir, target)
+        pointer = self.snap / f".CURRENT.{os.getpid()}"
+        pointer.write_text(gen)
+        _fsync(pointer)
+        os.replace(pointer, self.snap / "CURRENT")
+        _fsync(self.snap)
+        _prune(self.snap, gen)
+        return target
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _merge_small(self, gen: str) -> None:
+        if len(self.segments) <= MERGE_WHEN_OVER:
+            return
+        small = [s for s in self.segments if s.stat().st_size < SMALL_SEGMENT]
+        if len(small) < 2:
+            return
+        merged, _ = self.write(f"SELECT * FROM read_parquet({_list(small)})", f"{gen}-merged")
+        for s in small:
+            self.replace(s, None)
+        if merged is not None:
+            self.segments.append(merged)
+
+
+def schema_sql() -> str:
+    """A query with the event columns and types and no rows."""
+    cols = ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, t, _ in schema.COLUMNS)
+    return f"SELECT {cols} LIMIT 0"
+
+
+def _linked_name(seg: Path) -> str:
+    # Segment names are unique across generations, except a legacy snapshot's one file.
+    return f"legacy-{seg.parent.name}.parquet" if seg.name == "events.parquet" else seg.name
+
+
+def _link(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # a file system without hard links: copy
+        shutil.copy2(src, dst)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prune(snap: Path, gen: str) -> None:
+    """Keep the new generation and the two before it: a reader may have just
+    resolved CURRENT to one of those. Shared segments survive through their links."""
+    gens = sorted(p.name for p in snap.iterdir() if p.is_dir() and not p.name.startswith("."))
+    keep = {g for g in gens if g <= gen}
+    keep = set(sorted(keep)[-3:]) | {gen}
+    for name in gens:
+        if name not in keep:
+            shutil.rmtree(snap / name, ignore_errors=True)
+
+
+def _clean_scratch(home: Path) -> None:
+    """Remove what writers killed mid-ingest left behind; only a lock holder calls this."""
+    d = events_dir(home)
+    snap = d / "snapshot"
+    current = _current(home)
+    if snap.exists():
+        for p in snap.iterdir():
+            # A generation newer than CURRENT was renamed into place by a writer that
+            # died before the switch: nobody has ever read it.
+            newer = (current is not None and p.is_dir() and not p.name.startswith(".")
+                     and p.name > current.name)
+            if p.name.startswith((".build-", ".CURRENT.")) or newer:
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+    tmp = d / "tmp"
+    if tmp.exists():
+        for p in tmp.iterdir():
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+
+def _hash_in_background(path: Path):
+    """sha256 of `path` on a thread (hashlib releases the GIL), while DuckDB reads it."""
+    from tocsin.events.files import sha256
+
+    box: dict = {}
+
+    def work():
+        try:
+            box["value"] = sha256(path)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+
+    def result() -> str:
+        t.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+    return result
+
+
+def _known(value: str):
+    return lambda: value
+
+
 def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | None = None,
            on_error: str = "fail", echo: Callable[[str], None] = print) -> list[BatchResult]:
     """Ingest `paths` as one atomic operation: all files are stored, or none."""
     from tocsin import __version__
     from tocsin.events.detect import Format, detect
-    from tocsin.events.files import open_input
+    from tocsin.events.files import open_input, sha256
 
     if on_error not in ("fail", "quarantine"):
         raise InputError.single("--on-error", "must be fail or quarantine")
@@ -139,18 +322,27 @@ def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | 
     results: list[BatchResult] = []
     written: list[Path] = []
     with write_lock(home, echo):
+        _clean_scratch(home)
         con = _connect_writer(home)
+        gen = None
         try:
-            _publish_if_stale(con, home)
+            gen = Generation(con, home)
             _prepare_lookups(con)
             seen: dict[str, str] = {
                 h: b for h, b in con.execute("SELECT sha256, batch_id FROM batches").fetchall()}
-            con.execute("BEGIN TRANSACTION")
+            sizes = {n for (n,) in con.execute("SELECT size_bytes FROM batches").fetchall()}
             for path in paths:
                 started = time.perf_counter()
                 started_at = datetime.now(UTC).replace(tzinfo=None)
                 batch_id = new_batch_id()
-                info = open_input(path, d / "tmp" / batch_id)
+                info = open_input(path, d / "tmp" / batch_id, hash_file=False)
+                # A file of a size already stored may be a re-delivery: hash it first and
+                # skip the work if it is. Any other file is new: hash it while it is read.
+                if info.size in sizes:
+                    info.sha256 = sha256(Path(path))
+                    digest = _known(info.sha256)
+                else:
+                    digest = _hash_in_background(Path(path))
                 if source == "auto":
                     fmt = detect(info)
                 elif source == "mapped":
@@ -162,12 +354,14 @@ def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | 
                                                sha256=info.sha256))
                     continue
                 result = BatchResult(str(path), "stored", batch_id, fmt.source, fmt.layout,
-                                     fmt.description, sha256=info.sha256)
+                                     fmt.description)
                 if fmt.source == "mapped":
                     from tocsin.events.readers.mapped import load_mapping
 
                     result.source = load_mapping(mapping)["source"]
-                _ingest_one(con, info, fmt, batch_id, result, on_error, mapping, d, written)
+                _ingest_one(con, gen, info, fmt, batch_id, result, on_error, mapping, d, written)
+                # Not a known file: same bytes would have had a known size, hashed above.
+                info.sha256 = result.sha256 = digest()
                 result.encoding = info.encoding
                 result.seconds = round(time.perf_counter() - started, 3)
                 values = dict(
@@ -185,26 +379,25 @@ def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | 
                 con.execute(f"INSERT INTO batches ({', '.join(names)}) VALUES "
                             f"({', '.join('?' for _ in names)})", [values[n] for n in names])
                 seen[info.sha256] = batch_id
+                sizes.add(info.size)
+                gen.changed = True
                 shutil.rmtree(d / "tmp" / batch_id, ignore_errors=True)
                 results.append(result)
-            _pause_for_tests()
-            con.execute("COMMIT")
+            if gen.changed:
+                gen.commit(max(r.batch_id for r in results if r.status == "stored"))
+            else:
+                gen.abandon()
         except BaseException:
-            with contextlib.suppress(Exception):
-                con.execute("ROLLBACK")
+            if gen is not None:
+                gen.abandon()
             for f in written:  # quarantine files of a batch that was not stored
                 f.unlink(missing_ok=True)
-            con.close()
             raise
         finally:
+            con.close()
             for p in (d / "tmp").glob("*"):
                 if p.is_dir() and p.name != "spill":
                     shutil.rmtree(p, ignore_errors=True)
-        try:
-            if any(r.status == "stored" for r in results):
-                publish(con, home)
-        finally:
-            con.close()
     return results
 
 
@@ -225,13 +418,13 @@ def _explicit(info, source: str):
                      "layout (see docs/events.md)", 1)
 
 
-def _ingest_one(con, info, fmt, batch_id, result, on_error, mapping, d, written) -> None:
+def _ingest_one(con, gen, info, fmt, batch_id, result, on_error, mapping, d, written) -> None:
     from tocsin.events.readers import gdelt, reader_for
 
     stage = reader_for(fmt.source)
     if fmt.source.startswith("gdelt") and fmt.layout == "raw":
         try:
-            if _fast_path(con, info, fmt, batch_id, result):
+            if _fast_path(con, gen, info, fmt, batch_id, result):
                 return
         except InputError:
             raise
@@ -294,41 +487,55 @@ def _ingest_one(con, info, fmt, batch_id, result, on_error, mapping, d, written)
                       + ", ".join("NULL" for _ in schema.NAMES[:-1]) for line, m in rejects)
             + f" ORDER BY line) TO '{qfile}' (HEADER, DELIMITER ',')")
         result.quarantine_file = str(qfile)
-    _merge(con, result)
+    names = ", ".join(schema.NAMES)
+    seg, n_good = gen.write(f"SELECT {names} FROM staged WHERE _problem IS NULL", batch_id)
+    con.execute("DROP TABLE IF EXISTS staged")
+    _resolve(con, gen, result, seg, n_good)
 
 
-def _fast_path(con, info, fmt, batch_id, result) -> bool:
-    """Large raw GDELT files: one pass from the file into `events`, no staging copy.
+def _fast_path(con, gen, info, fmt, batch_id, result) -> bool:
+    """Raw GDELT files (often tens of millions of rows): one pass from the file into
+    a segment, no staging copy.
 
-    Rows failing a check are inserted under a marker batch id and counted; if
-    there are any (or DuckDB could not split a line, or an id repeats) the
-    batch's rows are deleted again, inside the still-open transaction, and False
-    sends the caller down the slow path, which names lines and can quarantine.
-    Nobody ever sees the marked rows: they never outlive the transaction.
+    The first row failing a check stops the pass (DuckDB's error()); so does a
+    line DuckDB cannot split, or an id that repeats. Then the segment is deleted
+    and False sends the caller down the slow path, which names lines and can
+    quarantine.
     """
+    import duckdb
+
     from tocsin.events.readers import gdelt
 
     rel = gdelt.relation_sql(con, info, fmt, batch_id)
-    marker = f"!{batch_id}"
-    cols = ", ".join(n for n in schema.NAMES if n != "batch_id")
-    total = con.execute(
-        f"INSERT INTO events ({cols}, batch_id) SELECT {cols}, "
-        f"CASE WHEN _problem IS NULL THEN batch_id ELSE {_lit(marker)} END FROM ({rel})"
-    ).fetchone()[0]
-    bad = con.execute("SELECT count(*) FROM events WHERE batch_id = ?", [marker]).fetchone()[0]
-    dups = 0 if bad else con.execute(
-        "SELECT count(*) FROM (SELECT uid FROM events WHERE batch_id = ? "
-        "GROUP BY uid HAVING count(*) > 1)", [batch_id]).fetchone()[0]
-    if bad or dups or gdelt.rejected_lines(con):
-        con.execute("DELETE FROM events WHERE batch_id IN (?, ?)", [batch_id, marker])
+    cols = ", ".join(schema.NAMES)
+    try:
+        seg, total = gen.write(f"SELECT {cols} FROM ({rel}) WHERE CASE WHEN _ok THEN true "
+                               f"ELSE error({_lit(ROW_FAILED)}) END", batch_id)
+    except duckdb.Error as exc:
+        for f in (gen.dir / "events").glob(f"{batch_id}-*.parquet"):
+            f.unlink()
+        if ROW_FAILED in str(exc):
+            return False
+        raise
+    # GLOBALEVENTIDs are checked to be numbers: counting distinct integers is cheap.
+    dups = 0 if seg is None else con.execute(
+        f"SELECT count(*) - count(DISTINCT CAST(source_id AS BIGINT)) "
+        f"FROM read_parquet({_lit(str(seg))})").fetchone()[0]
+    if dups or gdelt.rejected_lines(con):
+        if seg is not None:
+            seg.unlink()
         return False
     result.rows_read = total
-    _resolve(con, result, batch_id, total)
+    _resolve(con, gen, result, seg, total)
     return True
 
 
 def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
+
+
+def _list(paths: list[Path]) -> str:
+    return "[" + ", ".join(_lit(str(p)) for p in paths) + "]"
 
 
 def _shift_lines(con, reject_lines: list[int]) -> None:
@@ -337,42 +544,48 @@ def _shift_lines(con, reject_lines: list[int]) -> None:
         con.execute("UPDATE staged SET _line = _line + 1 WHERE _line >= ?", [line])
 
 
-def _merge(con, result: BatchResult) -> None:
-    names = ", ".join(schema.NAMES)
-    batch_id = result.batch_id
-    n_good = con.execute(f"INSERT INTO events ({names}) SELECT {names} FROM staged "
-                         "WHERE _problem IS NULL").fetchone()[0]
-    con.execute("DROP TABLE IF EXISTS staged")
-    _resolve(con, result, batch_id, n_good)
-
-
-def _resolve(con, result: BatchResult, batch_id: str, n_good: int) -> None:
-    """The batch's rows are in `events`; settle uids that were already stored.
+def _resolve(con, gen: Generation, result: BatchResult, seg: Path | None, n_good: int) -> None:
+    """Settle the new segment's uids that are already stored, then add it.
 
     A higher source_version wins; a lower one is stale and dropped. With equal
     or missing versions the newer delivery wins if its content differs; identical
-    rows keep the stored copy, so re-delivery stores nothing.
+    rows keep the stored copy, so re-delivery stores nothing. The losers are
+    removed by rewriting the segments that hold them.
     """
-    if not con.execute("SELECT EXISTS (SELECT 1 FROM events WHERE batch_id <> ?)",
-                       [batch_id]).fetchone()[0]:
-        result.rows_new = n_good
-        result.rows_stored = n_good
+    result.rows_new = result.rows_stored = n_good
+    if seg is None:
+        return
+    if not gen.segments:
+        gen.segments.append(seg)
         return
     differs = " OR ".join(f"g.{c} IS DISTINCT FROM e.{c}" for c in schema.CONTENT)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE matched AS
-        SELECT g.uid, CASE
+        SELECT g.uid, e.filename AS segment, CASE
           WHEN g.source_version < e.source_version THEN 'older'
           WHEN g.source_version > e.source_version THEN 'replace'
           WHEN {differs} THEN 'replace'
           ELSE 'unchanged' END AS action
-        FROM events g JOIN events e ON g.uid = e.uid
-        WHERE g.batch_id = ? AND e.batch_id <> ?""", [batch_id, batch_id])
+        FROM read_parquet({_lit(str(seg))}) g
+        JOIN read_parquet({_list(gen.segments)}, filename = true) e ON g.uid = e.uid""")
     counts = dict(con.execute("SELECT action, count(*) FROM matched GROUP BY action").fetchall())
-    con.execute("DELETE FROM events WHERE batch_id <> ? AND uid IN "
-                "(SELECT uid FROM matched WHERE action = 'replace')", [batch_id])
-    con.execute("DELETE FROM events WHERE batch_id = ? AND uid IN "
-                "(SELECT uid FROM matched WHERE action <> 'replace')", [batch_id])
+    replaced = [Path(p) for (p,) in con.execute(
+        "SELECT DISTINCT segment FROM matched WHERE action = 'replace'").fetchall()]
+    for old in replaced:
+        new, _ = gen.write(
+            f"SELECT s.* FROM read_parquet({_lit(str(old))}) s ANTI JOIN "
+            f"(SELECT uid FROM matched WHERE action = 'replace' AND segment = {_lit(str(old))}) m "
+            "ON s.uid = m.uid", result.batch_id)
+        gen.replace(old, new)
+    if counts.get("unchanged") or counts.get("older"):
+        new, _ = gen.write(
+            f"SELECT s.* FROM read_parquet({_lit(str(seg))}) s ANTI JOIN "
+            "(SELECT uid FROM matched WHERE action <> 'replace') m ON s.uid = m.uid",
+            result.batch_id)
+        seg.unlink()
+        seg = new
+    if seg is not None:
+        gen.segments.append(seg)
     con.execute("DROP TABLE matched")
     result.rows_replaced = counts.get("replace", 0)
     result.rows_unchanged = counts.get("unchanged", 0) + counts.get("older", 0)
@@ -398,68 +611,40 @@ def _pause_for_tests() -> None:
         time.sleep(0.05)
 
 
-# --- snapshots -----------------------------------------------------------------------------
+# --- readers -------------------------------------------------------------------------------
 
 def _current(home: Path) -> Path | None:
-    pointer = events_dir(home) / "snapshot" / "CURRENT"
+    pointer = events_dir(Path(home)) / "snapshot" / "CURRENT"
     if not pointer.exists():
         return None
     return pointer.parent / pointer.read_text().strip()
 
 
-def _last_batch(con) -> str | None:
-    row = con.execute("SELECT max(batch_id) FROM batches").fetchone()
-    return row[0] if row else None
-
-
-def _publish_if_stale(con, home: Path) -> None:
-    last = _last_batch(con)
-    current = _current(home)
-    if last and (current is None or current.name != last):
-        publish(con, home)
-
-
-def publish(con, home: Path) -> Path:
-    """Write the committed state as Parquet and point CURRENT at it (atomic rename)."""
-    snap = events_dir(home) / "snapshot"
-    gen = _last_batch(con) or "empty"
-    target = snap / gen
-    tmp = snap / f".{gen}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    con.execute(f"COPY events TO '{tmp / 'events.parquet'}' "
-                "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)")
-    con.execute(f"COPY (SELECT * FROM batches ORDER BY batch_id) TO '{tmp / 'batches.parquet'}' "
-                "(FORMAT parquet)")
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)
-    pointer_tmp = snap / f".CURRENT.{os.getpid()}"
-    pointer_tmp.write_text(gen)
-    os.replace(pointer_tmp, snap / "CURRENT")
-    # Keep the previous snapshot: a reader may have just resolved CURRENT to it.
-    keep = {gen}
-    older = sorted(p.name for p in snap.iterdir() if p.is_dir() and not p.name.startswith("."))
-    keep.update(n for n in older if n < gen)
-    keep = set(sorted(keep)[-2:]) | {gen}
-    for p in snap.iterdir():
-        if p.is_dir() and p.name not in keep and not p.name.startswith("."):
-            shutil.rmtree(p, ignore_errors=True)
-    return target
+def segments_of(generation: Path) -> list[Path]:
+    legacy = generation / "events.parquet"  # Tocsin 0.1 wrote one file per snapshot
+    if legacy.exists():
+        return [legacy]
+    return sorted((generation / "events").glob("*.parquet"))
 
 
 def snapshot_paths(home: Path) -> dict[str, Path] | None:
-    """The Parquet files of the published snapshot, or None if nothing was ever ingested."""
+    """The current generation's files, or None if nothing was ever ingested.
+
+    `events` is a glob over the segment files, which DuckDB, Ibis and Spark all
+    read as one table; `generation` names the directory, which changes with
+    every commit (a cache key).
+    """
     current = _current(Path(home))
-    if current is None or not (current / "events.parquet").exists():
+    if current is None or not current.exists():
         return None
-    return {"events": current / "events.parquet", "batches": current / "batches.parquet"}
+    legacy = current / "events.parquet"
+    events = legacy if legacy.exists() else current / "events" / "*.parquet"
+    return {"events": events, "batches": current / "batches.parquet", "generation": current}
 
 
 def connect_reader(home: Path):
-    """An in-memory DuckDB connection with views `events` and `batches` over the snapshot.
-
-    Never touches store.duckdb, so it works while an ingest holds the write lock.
-    """
+    """An in-memory DuckDB connection with views `events` and `batches` over the
+    current generation. Never waits for a writer."""
     import duckdb
 
     con = duckdb.connect()
@@ -469,8 +654,9 @@ def connect_reader(home: Path):
         cols = ", ".join(f"{n} {t}" for n, t in BATCH_COLUMNS)
         con.execute(f"CREATE TABLE batches ({cols})")
     else:
-        for name, path in paths.items():
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+        for name in ("events", "batches"):
+            source = _lit(str(paths[name]))
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({source})")
     return con
 
 

@@ -11,10 +11,10 @@ its header with the CSV reader instead.
 
 from __future__ import annotations
 
-from tocsin.events import countries, taxonomy
+from tocsin.events import countries, schema, taxonomy
 from tocsin.events.csvrows import read_chunks
-from tocsin.events.readers import col, create_staged, select_sql, stage_chunks
-from tocsin.events.sqlparts import check_coord, date_any, q, text
+from tocsin.events.readers import col, create_staged, stage_chunks
+from tocsin.events.sqlparts import problems, q
 
 # Field positions (0-based) per layout; the geo blocks differ (1.0 has no ADM2).
 V1 = {"id": 0, "sqldate": 1, "actor1code": 5, "actor1name": 6, "actor2code": 15,
@@ -38,69 +38,118 @@ GEO_PRECISION = "CASE {t} WHEN '1' THEN 4 WHEN '2' THEN 3 WHEN '5' THEN 3 WHEN '
 
 
 def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
-              field_checks: list[str], line: str) -> str:
+              field_checks: list[tuple[str, str]], line: str) -> str:
+    """SELECT of canonical rows plus `_line`, `_ok` (the row passes every check) and
+    `_problem` (why not), from raw GDELT text columns `f` of `from_sql`.
+
+    Each raw value is parsed once, in an inner query; the checks then test the
+    parsed values, and the message naming a problem is built only for failing
+    rows. Fields are not trimmed: GDELT writes none with padding, and a padded
+    code would fail its lookup and be reported, not pass silently.
+    """
     tx = taxonomy.load()
     rules = tx.cameo_rules
-    event_id = text(f["id"])
-    date = date_any(f["sqldate"], ["%Y%m%d"])
-    code = text(f["eventcode"])
-    geo_type = text(f["geo_type"])
-    # Backfile rows carry lat/long 0/0 with no geo type: missing, not the Gulf of Guinea.
-    has_geo = f"(coalesce({geo_type}, '0') <> '0')"
-    lat = f"CASE WHEN {has_geo} THEN TRY_CAST({text(f['geo_lat'])} AS DOUBLE) END"
-    lon = f"CASE WHEN {has_geo} THEN TRY_CAST({text(f['geo_long'])} AS DOUBLE) END"
-    # Lookups are MAP literals, not joins: with a join DuckDB may choose to build
-    # its hash table on the (huge, badly estimated) file side and run out of memory.
     cameo = _map(tx.cameo)
     fips = _map(countries.tables()["fips"])
-    base = (f"coalesce({cameo}[left({code}, 4)], {cameo}[left({code}, 3)], "
-            f"{cameo}[left({code}, 2)], 'other')")
+
+    def v(key):  # the raw field, empty as NULL
+        return f"nullif({f[key]}, '')" if key in f else "CAST(NULL AS VARCHAR)"
+
+    parsed = {
+        "id": v("id"),
+        "id_n": f"TRY_CAST({v('id')} AS BIGINT)",
+        "d": f"CAST(try_strptime({v('sqldate')}, '%Y%m%d') AS DATE)",
+        "code": v("eventcode"),
+        "code_n": f"TRY_CAST({v('eventcode')} AS INTEGER)",
+        "geo_type": v("geo_type"),
+        "lat_t": v("geo_lat"),
+        "lon_t": v("geo_long"),
+        "lat_n": f"TRY_CAST({v('geo_lat')} AS DOUBLE)",
+        "lon_n": f"TRY_CAST({v('geo_long')} AS DOUBLE)",
+        "gc": v("geo_country"),
+        "iso3": f"{fips}[{v('geo_country')}]",
+        "known_gc": f"map_contains({fips}, {v('geo_country')})",
+        "adm1": v("geo_adm1"),
+        "adm2": v("geo_adm2"),
+        "place": v("geo_name"),
+        "a1": f"coalesce({v('actor1name')}, {v('actor1code')})",
+        "a2": f"coalesce({v('actor2name')}, {v('actor2code')})",
+        "a2type": v("actor2type1"),
+        "added": f"TRY_CAST({v('dateadded')} AS BIGINT)",
+        "url": v("sourceurl"),
+        "raw_id": f["id"], "raw_date": f["sqldate"], "raw_code": f["eventcode"],
+        "raw_lat": f["geo_lat"], "raw_lon": f["geo_long"],
+    }
+    parsed.update({f"fc{i}": cond for i, (cond, _) in enumerate(field_checks)})
+    inner = ", ".join(f"{e} AS {k}" for k, e in parsed.items())
+    # Backfile rows carry lat/long 0/0 with no geo type: missing, not the Gulf of Guinea.
+    has_geo = "(coalesce(p.geo_type, '0') <> '0')"
+    base = (f"coalesce({cameo}[left(p.code, 4)], {cameo}[left(p.code, 3)], "
+            f"{cameo}[left(p.code, 2)], 'other')")
     civ_from = ", ".join(q(c) for c in rules["civilian_target_from"])
     civ_types = ", ".join(q(c) for c in rules["civilian_target_types"])
-    klass = (f"CASE WHEN {base} IN ({civ_from}) AND {text(f['actor2type1'])} IN ({civ_types}) "
+    klass = (f"CASE WHEN {base} IN ({civ_from}) AND p.a2type IN ({civ_types}) "
              f"THEN {q(rules['civilian_target_to'])} ELSE {base} END")
-    geo_country = text(f["geo_country"])
     exprs = {
-        "uid": f"'{source}:' || {event_id}",
+        "uid": f"'{source}:' || p.id",
         "source": q(source),
-        "source_id": event_id,
-        "source_version": f"TRY_CAST({text(f['dateadded'])} AS BIGINT)",
-        "event_date": date,
-        "date_end": date,
+        "source_id": "p.id",
+        "source_version": "p.added",
+        "event_date": "p.d",
+        "date_end": "p.d",
         "date_precision": "1",
-        "country": f"{fips}[{text(f['geo_country'])}]",
-        "admin1": text(f["geo_adm1"]),
-        "admin2": text(f.get("geo_adm2", "NULL")),
-        "place": text(f["geo_name"]),
-        "latitude": lat,
-        "longitude": lon,
-        "geo_precision": GEO_PRECISION.format(t=geo_type),
+        "country": "p.iso3",
+        "admin1": "p.adm1",
+        "admin2": "p.adm2",
+        "place": "p.place",
+        "latitude": f"CASE WHEN {has_geo} THEN p.lat_n END",
+        "longitude": f"CASE WHEN {has_geo} THEN p.lon_n END",
+        "geo_precision": GEO_PRECISION.format(t="p.geo_type"),
         "event_class": klass,
-        "source_type": code,
-        "actor1": f"coalesce({text(f['actor1name'])}, {text(f['actor1code'])})",
-        "actor2": f"coalesce({text(f['actor2name'])}, {text(f['actor2code'])})",
+        "source_type": "p.code",
+        "actor1": "p.a1",
+        "actor2": "p.a2",
         "fatalities_best": "NULL",
         "fatalities_low": "NULL",
         "fatalities_high": "NULL",
         "civilian_fatalities": "NULL",
-        "notes": text(f["sourceurl"]),
+        "notes": "p.url",
         "batch_id": q(batch_id),
     }
-    checks = field_checks + [
-        f"CASE WHEN TRY_CAST({event_id} AS BIGINT) IS NULL THEN 'GLOBALEVENTID ' || "
-        f"quote_text({f['id']}) || ' is not a number' END",
-        f"CASE WHEN {date} IS NULL THEN 'SQLDATE ' || quote_text({f['sqldate']}) || "
+    coord_ok = "(NOT {g} OR {t} IS NULL OR ({n} IS NOT NULL AND abs({n}) <= {lim}))"
+    ok_parts = [f"NOT p.fc{i}" for i in range(len(field_checks))] + [
+        "p.id_n IS NOT NULL",
+        "p.d IS NOT NULL",
+        "(p.code_n IS NOT NULL AND length(p.code) BETWEEN 2 AND 4)",
+        coord_ok.format(g=has_geo, t="p.lat_t", n="p.lat_n", lim=90),
+        coord_ok.format(g=has_geo, t="p.lon_t", n="p.lon_n", lim=180),
+        "(p.gc IS NULL OR p.known_gc)",
+    ]
+    ok = "(" + " AND ".join(ok_parts) + ")"
+    checks = [f"CASE WHEN p.fc{i} THEN {q(msg)} END" for i, (_, msg) in enumerate(field_checks)] + [
+        "CASE WHEN p.id_n IS NULL THEN 'GLOBALEVENTID ' || quote_text(p.raw_id) || "
+        "' is not a number' END",
+        "CASE WHEN p.d IS NULL THEN 'SQLDATE ' || quote_text(p.raw_date) || "
         "' is not a date (expected YYYYMMDD)' END",
-        f"CASE WHEN TRY_CAST({code} AS INTEGER) IS NULL OR length({code}) NOT BETWEEN 2 AND 4 "
-        "THEN "
-        f"'EventCode ' || quote_text({f['eventcode']}) || ' is not a CAMEO code' END",
-        f"CASE WHEN {has_geo} THEN {check_coord(f['geo_lat'], 'ActionGeo_Lat', 90)} END",
-        f"CASE WHEN {has_geo} THEN {check_coord(f['geo_long'], 'ActionGeo_Long', 180)} END",
-        f"CASE WHEN {geo_country} IS NOT NULL AND NOT map_contains({fips}, {geo_country}) THEN "
-        f"'unknown country: ActionGeo_CountryCode ' || quote_text({geo_country}) || "
+        "CASE WHEN p.code_n IS NULL OR length(p.code) NOT BETWEEN 2 AND 4 THEN "
+        "'EventCode ' || quote_text(p.raw_code) || ' is not a CAMEO code' END",
+        f"CASE WHEN {has_geo} THEN {_coord_message('lat', 'ActionGeo_Lat', 90)} END",
+        f"CASE WHEN {has_geo} THEN {_coord_message('lon', 'ActionGeo_Long', 180)} END",
+        "CASE WHEN p.gc IS NOT NULL AND NOT p.known_gc THEN "
+        "'unknown country: ActionGeo_CountryCode ' || quote_text(p.gc) || "
         "' is not a FIPS 10-4 code' END",
     ]
-    return select_sql(exprs, checks, from_sql, line=line)
+    cols = ",\n  ".join(f"CAST({exprs[n]} AS {schema.TYPES[n]}) AS {n}" for n in schema.NAMES)
+    return (f"SELECT\n  {cols},\n  p._line AS _line,\n  {ok} AS _ok,\n"
+            f"  CASE WHEN {ok} THEN NULL ELSE {problems(checks)} END AS _problem\n"
+            f"FROM (SELECT {inner}, {line} AS _line FROM {from_sql}) AS p")
+
+
+def _coord_message(which: str, label: str, limit: int) -> str:
+    t, n, raw = f"p.{which}_t", f"p.{which}_n", f"p.raw_{which}"
+    return (f"CASE WHEN {t} IS NOT NULL AND ({n} IS NULL OR abs({n}) > {limit}) THEN "
+            f"{q(label + ' ')} || quote_text({raw}) || "
+            f"' is not a number between -{limit} and {limit}' END")
 
 
 def _map(d: dict) -> str:
@@ -123,12 +172,13 @@ def stage(con, info, fmt, batch_id: str, table: str, with_lines: bool = False, *
     if fmt.layout == "headered":
         def build(names):
             f = {k: col(names, v) for k, v in HEADERED.items()}
-            return build_sql(source, f, batch_id, "raw", [], "raw._line")
+            sql = build_sql(source, f, batch_id, "raw", [], "raw._line")
+            return f"SELECT * EXCLUDE (_ok) FROM ({sql})"
         return stage_chunks(con, info, table, read_chunks(info, ","), build)
 
     sql = relation_sql(con, info, fmt, batch_id, with_lines)
     create_staged(con, table)
-    con.execute(f"INSERT INTO {table} {sql}")
+    con.execute(f"INSERT INTO {table} SELECT * EXCLUDE (_ok) FROM ({sql})")
     rejected = len(rejected_lines(con))
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + rejected
 
@@ -142,9 +192,8 @@ def relation_sql(con, info, fmt, batch_id: str, with_lines: bool = False) -> str
     layout, width, min_fields = (V2, 61, 61) if fmt.source == "gdelt2" else (V1, 58, 57)
     f = {k: f"raw.c{i}" for k, i in layout.items()}
     field_checks = [
-        f"CASE WHEN raw.c{width} IS NOT NULL THEN 'has more than {width} tab-separated fields' END",
-        f"CASE WHEN raw.c{min_fields - 1} IS NULL THEN 'has fewer than {min_fields} "
-        "tab-separated fields' END",
+        (f"raw.c{width} IS NOT NULL", f"has more than {width} tab-separated fields"),
+        (f"raw.c{min_fields - 1} IS NULL", f"has fewer than {min_fields} tab-separated fields"),
     ]
     for t in ("gdelt_rejects", "gdelt_scans"):
         con.execute(f"DROP TABLE IF EXISTS {t}")

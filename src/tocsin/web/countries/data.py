@@ -108,11 +108,13 @@ def _stamp(path: Path) -> tuple | None:
     return (str(path), st.st_mtime_ns, st.st_size)
 
 
-def _snapshot():
+def _snapshot(part: str = "events"):
+    """The event store's current files: "events" (a glob over its segments) or
+    "generation" (its directory, renamed with every commit: a cache key)."""
     from tocsin.events.store import snapshot_paths
 
     paths = snapshot_paths(home())
-    return paths["events"] if paths else None
+    return paths[part] if paths else None
 
 
 def signals_snapshot() -> Path | None:
@@ -162,7 +164,7 @@ def _query_snapshot(sql: str, params: list):
 
 def _key(kind: str, *args):
     return (kind, _stamp(signals_snapshot() or Path("/nonexistent")),
-            _stamp(_snapshot() or Path("/nonexistent")), *args)
+            _stamp(_snapshot("generation") or Path("/nonexistent")), *args)
 
 
 def weekly_by_class(country: str, weeks: int = 104) -> list[dict]:
