@@ -16,6 +16,9 @@ import re
 from functools import cache
 from importlib.resources import files
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
 from tocsin.web.countries.data import _Cache
 
 FONT = "DejaVu Sans"
@@ -183,8 +186,8 @@ def world_map_spec(risk: dict[str, float], names: dict[str, str], links: dict[st
             "color": {"field": "properties.colour", "type": "nominal", "scale": None},
             "stroke": {"field": "properties.stroke", "type": "nominal", "scale": None},
             "strokeWidth": {"field": "properties.sw", "type": "quantitative", "scale": None},
-            "tooltip": [{"field": "properties.name", "title": "Country"},
-                        {"field": "properties.risk", "title": "Forecast"}],
+            "tooltip": [{"field": "properties.name", "title": _("Country")},
+                        {"field": "properties.risk", "title": _("Forecast")}],
             "href": {"field": "properties.href"},
         },
     }
@@ -193,7 +196,7 @@ def world_map_spec(risk: dict[str, float], names: dict[str, str], links: dict[st
 def world_map(risk: dict[str, float], names: dict[str, str], links: dict[str, str],
               highlight: str | None = None, width: int = 860, title: str = "") -> str:
     """Countries coloured by forecast probability; each links to its country page."""
-    key = ("map", tuple(sorted(risk.items())), highlight, width, title,
+    key = ("map", get_language(), tuple(sorted(risk.items())), highlight, width, title,
            tuple(sorted(links.items())))  # names: a static table
     hit = _svg_cache.get(key)
     if hit is not None:
@@ -217,9 +220,10 @@ def _link_shapes(svg: str) -> str:
     def one(m):
         parts = dict(p.split(": ", 1) for p in m.group(1).split("; ") if ": " in p)
         href = parts.get("properties.href", "")
-        label = "; ".join(f"{k}: {v}" for k, v in parts.items() if not k.startswith("properties"))
-        shape = (f'<path aria-label="{label}"{m.group(2)}>'
-                 f'<title>{parts.get("Country", "")}: {parts.get("Forecast", "")}</title></path>')
+        readable = [(k, v) for k, v in parts.items() if not k.startswith("properties")]
+        label = "; ".join(f"{k}: {v}" for k, v in readable)
+        tip = ": ".join(v for _k, v in readable)  # "Kenya: 3.1%"
+        shape = f'<path aria-label="{label}"{m.group(2)}><title>{tip}</title></path>'
         return f'<a href="{href}">{shape}</a>' if href.startswith("/") else shape
 
     return _SHAPE.sub(one, svg)
@@ -237,7 +241,7 @@ def weekly_chart(rows: list[dict], measure: str = "events", width: int = 820,
     """Stacked weekly bars by event class, one panel per source."""
     if not rows:
         return ""
-    hit = _by_identity("weekly", rows, measure, width, title)
+    hit = _by_identity("weekly", rows, measure, width, title, get_language())
     if hit is not None:
         return hit
     sources = sorted({r["source"] for r in rows})
@@ -252,8 +256,9 @@ def weekly_chart(rows: list[dict], measure: str = "events", width: int = 820,
             "x": {"field": "week", "type": "temporal", "title": None,
                   "timeUnit": "yearmonthdate", "axis": {"format": "%b %Y", "labelAngle": 0}},
             "y": {"aggregate": "sum", "field": measure, "type": "quantitative",
-                  "title": measure},
-            "color": {"field": "event_class", "type": "nominal", "title": "Event class",
+                  "title": {"events": _("events"), "fatalities": _("fatalities")}.get(measure,
+                                                                                   measure)},
+            "color": {"field": "event_class", "type": "nominal", "title": _("Event class"),
                       "scale": {"scheme": "tableau10"}},
             "tooltip": [{"field": "week", "type": "temporal"},
                         {"field": "event_class"}, {"field": measure, "aggregate": "sum"}],
@@ -262,7 +267,7 @@ def weekly_chart(rows: list[dict], measure: str = "events", width: int = 820,
     if len(sources) > 1:
         spec["encoding"]["row"] = {"field": "source", "type": "nominal", "title": None}
     svg = _render(spec)
-    _svg_cache.put(("weekly", id(rows), measure, width, title), (rows, svg))
+    _svg_cache.put(("weekly", id(rows), measure, width, title, get_language()), (rows, svg))
     return svg
 
 
@@ -274,9 +279,9 @@ def history_chart(points: list[dict], width: int = 380) -> str:
         "data": {"values": points}, "width": width, "height": 150,
         "mark": {"type": "line", "point": True, "color": "#9f1d35"},
         "encoding": {
-            "x": {"field": "year", "type": "ordinal", "title": "Base year",
+            "x": {"field": "year", "type": "ordinal", "title": _("Base year"),
                   "axis": {"labelAngle": 0}},
-            "y": {"field": "probability", "type": "quantitative", "title": "Probability",
+            "y": {"field": "probability", "type": "quantitative", "title": _("Probability"),
                   "axis": {"format": ".1%"}},
             "tooltip": [{"field": "year"}, {"field": "probability", "format": ".2%"}],
         },
@@ -297,7 +302,7 @@ def drivers_chart(drivers: list[dict], width: int = 380) -> str:
             "y": {"field": "label", "type": "nominal", "sort": "-x", "title": None,
                   "axis": {"labelLimit": 230}},
             "x": {"field": "contribution", "type": "quantitative",
-                  "title": "Contribution to log-odds"},
+                  "title": _("Contribution to log-odds")},
             "color": {"field": "side", "type": "nominal", "legend": None,
                       "scale": {"domain": ["up", "down"], "range": ["#b5473a", "#3c8d6b"]}},
         },
