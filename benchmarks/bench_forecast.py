@@ -6,6 +6,7 @@ ratio says what the stronger candidates and the ensemble cost on top of EWP's
 model. Needs ../shared/data/ewp (skips with a message otherwise).
 
     python benchmarks/bench_forecast.py            # FORECAST_BENCH_JOBS=2 by default
+    FORECAST_BENCH_FROM=2013 FORECAST_BENCH_TO=2014 python benchmarks/bench_forecast.py
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data" / "ewp" / "prepared2024predictors-2025-09-03.csv"
-FROM, TO = 1995, 2014
+FROM = int(os.environ.get("FORECAST_BENCH_FROM", "1995"))
+TO = int(os.environ.get("FORECAST_BENCH_TO", "2014"))
 
 
 def main() -> int:
@@ -47,11 +49,11 @@ def main() -> int:
     print(f"data: {DATA.name}, base years {FROM}-{TO}, target {target.column}, jobs {jobs}")
     print(f"read panel                         {t_read:8.2f} s")
     print(f"baseline: EWP-only backtest        {t_base:8.2f} s")
-    print(f"full backtest (4 models)           {t_full:8.2f} s")
+    print(f"full backtest ({len(ALL_MODELS)} models)           {t_full:8.2f} s")
     print(f"ratio full / EWP-only              {t_full / t_base:8.2f} x")
     print(f"EWP predictions identical in both runs: {bool(same)}")
     for kind, m in full.pooled().items():
-        print(f"  {kind:<9} pooled AUC {m['auc']:.3f}  AP {m['average_precision']:.3f}  "
+        print(f"  {kind:<13} pooled AUC {m['auc']:.3f}  AP {m['average_precision']:.3f}  "
               f"top30 {m['top30']}/{m['onsets']}")
     return 0 if same else 1
 

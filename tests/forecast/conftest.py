@@ -24,7 +24,7 @@ def panel(data_csv):
 
 @pytest.fixture(scope="session")
 def model_2014(data_csv, tmp_path_factory) -> Path:
-    """The chosen model (gbm), trained through the command line for base year 2014."""
+    """The chosen model (rank), trained through the command line for base year 2014."""
     from tocsin.cli import main
 
     out = tmp_path_factory.mktemp("model") / "m2014.json"

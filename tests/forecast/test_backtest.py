@@ -20,7 +20,7 @@ def test_backtest_json_has_every_model_on_the_same_folds(data_csv, tmp_path, cap
     assert code == 0
     doc = json.loads(out)
     assert doc["target"] == "mk_onset_1or2" and (doc["from"], doc["to"]) == (2013, 2014)
-    assert doc["models"] == ["no-skill", "ewp", "gbm", "ensemble"]
+    assert doc["models"] == ["no-skill", "ewp", "gbm", "ensemble", "rank", "rank-ensemble"]
     assert len(doc["data"]["sha256"]) == 64
     for kind in doc["models"]:
         pooled = doc["pooled"][kind]
@@ -30,6 +30,8 @@ def test_backtest_json_has_every_model_on_the_same_folds(data_csv, tmp_path, cap
         assert pooled["onsets"] == doc["pooled"]["ewp"]["onsets"]  # same folds
     # folds obey the rule: base year B trained on years <= B-2
     assert [f["train_until"] for f in doc["folds"]] == [2011, 2012]
+    for kind in doc["versus_ewp"]:
+        assert 0 <= doc["versus_ewp"][kind]["p_beats_both"] <= 1
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = pd.read_csv(preds)
     assert table.groupby("model").size().nunique() == 1

@@ -54,6 +54,16 @@ def test_outcomes_after_the_cutoff_cannot_change_a_forecast(data_csv, tmp_path, 
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.parametrize("kind", ["rank", "rank-ensemble"])
+def test_rank_models_learn_through_the_same_cut(data_csv, tmp_path, kind):
+    # the rank model groups training rows by year; the groups come after the cut too
+    base = 2005
+    changed = _scramble_after(data_csv, tmp_path, base - 2, "changed.csv")
+    before = _forecast(data_csv, kind, base, "1or2", tmp_path, "a")
+    after = _forecast(changed, kind, base, "1or2", tmp_path, "b")
+    pd.testing.assert_frame_equal(before, after)
+
+
 def test_the_check_is_sensitive_an_outcome_at_the_cutoff_does_matter(data_csv, tmp_path):
     # the control: scrambling from the cut-off year itself must change the forecast
     base = 2005

@@ -16,8 +16,23 @@ def test_model_file_records_provenance(model_2014):
     assert doc["train_until"] == 2012
     assert len(doc["data"]["sha256"]) == 64
     assert {"numpy", "scikit-learn", "lightgbm", "pandas", "python"} <= set(doc["libraries"])
-    assert doc["model"]["kind"] == "gbm"  # the chosen model
+    from tocsin.forecast.models import CHOSEN
+
+    assert doc["model"]["kind"] == CHOSEN == "rank"  # the chosen model
     assert len(doc["model"]["boosters"]) == doc["model"]["params"]["n_seeds"] == 5
+    assert doc["model"]["params"]["objective"] == "lambdarank"
+    assert doc["format_version"] == 2  # a rank model needs this Tocsin's format
+
+
+def test_train_defaults_to_the_chosen_model():
+    import inspect
+
+    from tocsin.forecast.cli import train
+    from tocsin.forecast.models import CHOSEN
+    from tocsin.forecast.workflow import train as fit
+
+    assert inspect.signature(train).parameters["model"].default.default.value == CHOSEN
+    assert inspect.signature(fit).parameters["kind"].default == CHOSEN
 
 
 def test_predict_writes_one_row_per_country_with_drivers(model_2014, data_csv, tmp_path,

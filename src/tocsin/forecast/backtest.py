@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tocsin.forecast.models import MODELS, SEED, CalibratedEnsemble
+from tocsin.forecast.models import ENSEMBLES, MODELS, SEED
 from tocsin.forecast.panel import (
     EWP_PREDICTORS,
     Target,
@@ -23,7 +23,7 @@ from tocsin.forecast.panel import (
     training_rows,
 )
 
-ALL_MODELS = ("no-skill", "ewp", "gbm", "ensemble")
+ALL_MODELS = ("no-skill", "ewp", "gbm", "ensemble", "rank", "rank-ensemble")
 METRICS = ("auc", "average_precision", "brier", "log_loss", "top10", "top30", "recall_top30")
 
 
@@ -35,14 +35,22 @@ def _fit_year(panel, base_year: int, target: Target, models: tuple[str, ...]):
         train = training_rows(panel, base_year, target)
         test = evaluation_rows(panel, base_year, target)
         y = train[target.column].to_numpy()
-        fitted = {}
-        if "ensemble" in models:
-            ens = CalibratedEnsemble().fit(train, y)
-            fitted["ensemble"] = ens
-            fitted["ewp"], fitted["gbm"] = ens.members_
+        # One fit per model and fold: a standalone model and the same model as an
+        # ensemble member are one fit (keyed by its parameters), and the ensembles
+        # share their members' out-of-fold predictions. Deterministic, so a shared fit
+        # is exactly what a separate one would give.
+        cache, fitted = {}, {}
         for kind in models:
-            if kind not in fitted:
-                fitted[kind] = MODELS[kind]().fit(train, y)
+            if kind in ENSEMBLES:
+                continue
+            model = MODELS[kind]()
+            key = ("fit", repr(model))
+            if key not in cache:
+                cache[key] = model.fit(train, y)
+            fitted[kind] = cache[key]
+        for kind in models:
+            if kind in ENSEMBLES:
+                fitted[kind] = MODELS[kind]().fit(train, y, cache=cache)
         out = []
         for kind in models:
             out.append(pd.DataFrame({
@@ -138,7 +146,7 @@ class BacktestResult:
         for kind in self.models:
             if kind == baseline:
                 continue
-            auc_d, top_d = [], []
+            auc_d, top_d, both = [], [], []
             for draw in draws:
                 yb = np.concatenate([arrays[baseline][y][0] for y in draw])
                 if not 0 < yb.sum() < len(yb):
@@ -147,6 +155,7 @@ class BacktestResult:
                 pk = np.concatenate([arrays[kind][y][1] for y in draw])
                 auc_d.append(_auc(yb, pk) - _auc(yb, pb))
                 top_d.append(sum(top30[kind][y] - top30[baseline][y] for y in draw))
+                both.append(auc_d[-1] > 0 and top_d[-1] > 0)
             pooled = self.pooled()
             out[kind] = {
                 "auc_diff": pooled[kind]["auc"] - pooled[baseline]["auc"]
@@ -156,6 +165,8 @@ class BacktestResult:
                 "top30_diff": pooled[kind]["top30"] - pooled[baseline]["top30"],
                 "top30_diff_90": [float(np.quantile(top_d, 0.05)),
                                   float(np.quantile(top_d, 0.95))],
+                # share of draws in which the model beats the baseline on both
+                "p_beats_both": float(np.mean(both)),
             }
         return out
 
@@ -207,10 +218,10 @@ def format_table(result: BacktestResult, per_year: bool = True) -> str:
     pooled = result.pooled()
     n = pooled[result.models[0]]["onsets"]
     lines.append(f"pooled over {len(result.years)} base years ({n} onsets):")
-    lines.append(f"{'model':<10} {'AUC':>6} {'AP':>6} {'Brier':>7} {'logloss':>8} "
+    lines.append(f"{'model':<13} {'AUC':>6} {'AP':>6} {'Brier':>7} {'logloss':>8} "
                  f"{'top10':>6} {'top30':>6} {'recall30':>8}")
     for kind, m in pooled.items():
-        lines.append(f"{kind:<10} {f(m['auc'], '.3f'):>6} {f(m['average_precision'], '.3f'):>6} "
+        lines.append(f"{kind:<13} {f(m['auc'], '.3f'):>6} {f(m['average_precision'], '.3f'):>6} "
                      f"{f(m['brier'], '.4f'):>7} {f(m['log_loss'], '.4f'):>8} {m['top10']:>6} "
                      f"{m['top30']:>6} {f(m['recall_top30'], '.2f'):>8}")
     versus = result.compare("ewp")
@@ -220,8 +231,9 @@ def format_table(result: BacktestResult, per_year: bool = True) -> str:
         for kind, d in versus.items():
             lo, hi = d["auc_diff_90"]
             tlo, thi = d["top30_diff_90"]
-            lines.append(f"{kind:<10} AUC {f(d['auc_diff'], '+.3f')} [{lo:+.3f}, {hi:+.3f}]   "
-                         f"top30 {d['top30_diff']:+d} [{tlo:+.0f}, {thi:+.0f}]")
+            lines.append(f"{kind:<13} AUC {f(d['auc_diff'], '+.3f')} [{lo:+.3f}, {hi:+.3f}]   "
+                         f"top30 {d['top30_diff']:+d} [{tlo:+.0f}, {thi:+.0f}]   "
+                         f"beats on both in {d['p_beats_both']:.0%} of draws")
     if per_year:
         by_year = result.per_year()
         lines.append("")

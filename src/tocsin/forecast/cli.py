@@ -28,6 +28,8 @@ class TargetName(StrEnum):
 
 class ModelKind(StrEnum):
     ensemble = "ensemble"
+    rank_ensemble = "rank-ensemble"
+    rank = "rank"
     gbm = "gbm"
     ewp = "ewp"
     no_skill = "no-skill"
@@ -56,8 +58,8 @@ def train(
                                                    "at B (years <= B-2 for 1or2, <= B-1 for 1)."),
     out: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON)."),
     target: TargetName = TargetOpt,
-    model: ModelKind = typer.Option(ModelKind.gbm, "--model",
-                                    help="Which model (default: gbm, the chosen one)."),
+    model: ModelKind = typer.Option(ModelKind.rank, "--model",
+                                    help="Which model (default: rank, the chosen one)."),
 ) -> None:
     """Fit a model on what was knowable at base year B and write the model file."""
     from tocsin.forecast.modelfile import save_model
@@ -111,8 +113,9 @@ def backtest(
                                               "complete 2-year outcome; 2015 for 1-year)."),
     target: TargetName = TargetOpt,
     fmt: Format = typer.Option(Format.table, "--format", help="table (people) or json."),
-    models: str = typer.Option("no-skill,ewp,gbm,ensemble", "--models",
-                               help="Comma-separated: no-skill, ewp, gbm, ensemble."),
+    models: str = typer.Option("no-skill,ewp,gbm,ensemble,rank,rank-ensemble", "--models",
+                               help="Comma-separated: no-skill, ewp, gbm, ensemble, rank, "
+                                    "rank-ensemble."),
     chart: Path | None = typer.Option(None, "--chart", help="Write a calibration chart "
                                                             "(.png or .svg)."),
     predictions: Path | None = typer.Option(None, "--predictions",

@@ -2,10 +2,12 @@
 
 Every model gives additive contributions on the log-odds scale
 (``model.contributions(X)``): the elastic net's are coefficient x standardised
-value (against the training mean row), the trees' are TreeSHAP values, and the
-ensemble's are the members' weighted by the stack, so they add up exactly to the
-ensemble's log-odds. A driver is written ``name=value (+0.41)``: the predictor, its
-value in the base year, and its contribution in log-odds.
+value (against the training mean row), the trees' are TreeSHAP values, the rank
+model's are the TreeSHAP values of its ranking score times the slope of its Platt
+calibration (the intercept goes into the baseline), and the ensembles' are the
+members' weighted by the stack. So every model's add up exactly to its log-odds.
+A driver is written ``name=value (+0.41)``: the predictor, its value in the base
+year, and its contribution in log-odds.
 """
 
 from __future__ import annotations

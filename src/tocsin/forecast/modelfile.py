@@ -24,7 +24,18 @@ from tocsin.errors import InputError, Problem
 from tocsin.forecast.models import model_from_dict, model_to_dict
 
 FORMAT = "tocsin-forecast-model"
-FORMAT_VERSION = 1
+# The newest format this Tocsin reads. Version 2 added the model kinds "rank" and
+# "rank-ensemble"; a file of the older kinds is still written as version 1, so a
+# Tocsin that reads only version 1 keeps loading it, and refuses a version-2 file
+# with "upgrade Tocsin" instead of failing inside it.
+FORMAT_VERSION = 2
+KIND_FORMAT = {"rank": 2, "rank-ensemble": 2}
+
+
+def _format_version(model_doc: dict) -> int:
+    """The oldest format that can hold ``model_doc`` (an ensemble: its members too)."""
+    kinds = [model_doc.get("kind")] + [m.get("kind") for m in model_doc.get("members", [])]
+    return max(KIND_FORMAT.get(k, 1) for k in kinds)
 
 
 def library_versions() -> dict:
@@ -63,9 +74,10 @@ def _umask() -> int:
 def save_model(path, model, *, target, base_year: int, train_until: int, train_rows: int,
                train_years: list[int], train_onsets: int, data_file: str,
                data_sha256: str) -> dict:
+    model_doc = model_to_dict(model)
     doc = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": _format_version(model_doc),
         "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "libraries": library_versions(),
         "data": {"file": Path(data_file).name, "sha256": data_sha256},
@@ -77,7 +89,7 @@ def save_model(path, model, *, target, base_year: int, train_until: int, train_r
         "train_years": train_years,  # the rows actually used: outcomes may end before the cut
         "train_onsets": train_onsets,
         "features": list(model.features),
-        "model": model_to_dict(model),
+        "model": model_doc,
     }
     write_atomic(Path(path), json.dumps(doc, indent=1))
     return doc
@@ -122,7 +134,14 @@ def read_header(path) -> dict:
 
 def load_model(path):
     """Return ``(model, header)``; raise InputError for anything unusable."""
+    from tocsin.forecast.models import MODELS
+
     doc = read_header(path)
+    kind = doc["model"].get("kind") if isinstance(doc["model"], dict) else None
+    if kind not in MODELS:
+        raise InputError(Problem(str(path), f"model kind {kind!r} is not one this Tocsin "
+                                            f"knows ({', '.join(MODELS)}); upgrade Tocsin or "
+                                            "retrain with `tocsin forecast train`"))
     try:
         model = model_from_dict(doc["model"])
     except Exception as exc:  # any damage inside the model document
