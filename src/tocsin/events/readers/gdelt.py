@@ -75,6 +75,8 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
         "a1": f"coalesce({v('actor1name')}, {v('actor1code')})",
         "a2": f"coalesce({v('actor2name')}, {v('actor2code')})",
         "a2type": v("actor2type1"),
+        "base": "coalesce(" + ", ".join(f"{cameo}[left({v('eventcode')}, {n})]"
+                                        for n in (4, 3, 2)) + ", 'other')",
         "added": f"TRY_CAST({v('dateadded')} AS BIGINT)",
         "url": v("sourceurl"),
         "raw_id": f["id"], "raw_date": f["sqldate"], "raw_code": f["eventcode"],
@@ -84,8 +86,7 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
     inner = ", ".join(f"{e} AS {k}" for k, e in parsed.items())
     # Backfile rows carry lat/long 0/0 with no geo type: missing, not the Gulf of Guinea.
     has_geo = "(coalesce(p.geo_type, '0') <> '0')"
-    base = (f"coalesce({cameo}[left(p.code, 4)], {cameo}[left(p.code, 3)], "
-            f"{cameo}[left(p.code, 2)], 'other')")
+    base = "p.base"  # the class by the code's longest known prefix
     civ_from = ", ".join(q(c) for c in rules["civilian_target_from"])
     civ_types = ", ".join(q(c) for c in rules["civilian_target_types"])
     klass = (f"CASE WHEN {base} IN ({civ_from}) AND p.a2type IN ({civ_types}) "
