@@ -50,7 +50,10 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
     tx = taxonomy.load()
     rules = tx.cameo_rules
     cameo = _map(tx.cameo)
-    fips = _map(countries.tables()["fips"])
+    fips_table = countries.tables()["fips"]
+    fips = _map(fips_table)
+    # FIPS codes with no ISO3 (e.g. OS, oceans): known, stored with country NULL.
+    unmapped = ", ".join(q(k) for k, iso in sorted(fips_table.items()) if iso is None) or "NULL"
 
     def v(key):  # the raw field, empty as NULL
         return f"nullif({f[key]}, '')" if key in f else "CAST(NULL AS VARCHAR)"
@@ -68,7 +71,6 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
         "lon_n": f"TRY_CAST({v('geo_long')} AS DOUBLE)",
         "gc": v("geo_country"),
         "iso3": f"{fips}[{v('geo_country')}]",
-        "known_gc": f"map_contains({fips}, {v('geo_country')})",
         "adm1": v("geo_adm1"),
         "adm2": v("geo_adm2"),
         "place": v("geo_name"),
@@ -124,7 +126,7 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
         "(p.code_n IS NOT NULL AND length(p.code) BETWEEN 2 AND 4)",
         coord_ok.format(g=has_geo, t="p.lat_t", n="p.lat_n", lim=90),
         coord_ok.format(g=has_geo, t="p.lon_t", n="p.lon_n", lim=180),
-        "(p.gc IS NULL OR p.known_gc)",
+        f"(p.gc IS NULL OR p.iso3 IS NOT NULL OR p.gc IN ({unmapped}))",
     ]
     ok = "(" + " AND ".join(ok_parts) + ")"
     checks = [f"CASE WHEN p.fc{i} THEN {q(msg)} END" for i, (_, msg) in enumerate(field_checks)] + [
@@ -136,7 +138,7 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
         "'EventCode ' || quote_text(p.raw_code) || ' is not a CAMEO code' END",
         f"CASE WHEN {has_geo} THEN {_coord_message('lat', 'ActionGeo_Lat', 90)} END",
         f"CASE WHEN {has_geo} THEN {_coord_message('lon', 'ActionGeo_Long', 180)} END",
-        "CASE WHEN p.gc IS NOT NULL AND NOT p.known_gc THEN "
+        f"CASE WHEN p.gc IS NOT NULL AND p.iso3 IS NULL AND p.gc NOT IN ({unmapped}) THEN "
         "'unknown country: ActionGeo_CountryCode ' || quote_text(p.gc) || "
         "' is not a FIPS 10-4 code' END",
     ]
