@@ -29,16 +29,17 @@ import fcntl
 import json
 import os
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tocsin.errors import InputError, Problem
 from tocsin.events import schema
+from tocsin.events.sqlparts import q
 
 BATCH_COLUMNS = [
     ("batch_id", "VARCHAR"), ("file", "VARCHAR"), ("sha256", "VARCHAR"),
@@ -147,13 +148,12 @@ class Generation:
         self.segments: list[Path] = segments_of(self.current) if self.current else []
         self.dir = self.snap / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         (self.dir / "events").mkdir(parents=True)
-        self.changed = False
         self._n = 0
         cols = ", ".join(f"{n} {t}" for n, t in BATCH_COLUMNS)
         con.execute(f"CREATE TABLE batches ({cols})")
         if self.current is not None:
             con.execute(f"INSERT INTO batches SELECT * FROM "
-                        f"read_parquet({_lit(str(self.current / 'batches.parquet'))})")
+                        f"read_parquet({q(str(self.current / 'batches.parquet'))})")
 
     def new_segment(self, stem: str) -> Path:
         self._n += 1
@@ -162,7 +162,7 @@ class Generation:
     def write(self, select_sql: str, stem: str) -> tuple[Path | None, int]:
         """COPY a query's rows into a new segment; no file for no rows."""
         seg = self.new_segment(stem)
-        n = self.con.execute(f"COPY ({select_sql}) TO {_lit(str(seg))} ({PARQUET})").fetchone()[0]
+        n = self.con.execute(f"COPY ({select_sql}) TO {q(str(seg))} ({PARQUET})").fetchone()[0]
         if n == 0:
             seg.unlink(missing_ok=True)
             return None, 0
@@ -183,13 +183,13 @@ class Generation:
         events = self.dir / "events"
         if not self.segments:  # readers need one file to learn the columns from
             seg = self.new_segment(gen)
-            self.con.execute(f"COPY ({schema_sql()}) TO {_lit(str(seg))} ({PARQUET})")
+            self.con.execute(f"COPY ({schema_sql()}) TO {q(str(seg))} ({PARQUET})")
             self.segments.append(seg)
         for seg in self.segments:
             if seg.parent != events:
                 _link(seg, events / _linked_name(seg))
         self.con.execute(f"COPY (SELECT * FROM batches ORDER BY batch_id) TO "
-                         f"{_lit(str(self.dir / 'batches.parquet'))} (FORMAT parquet)")
+                         f"{q(str(self.dir / 'batches.parquet'))} (FORMAT parquet)")
         for f in events.iterdir():
             _fsync(f)
         _fsync(self.dir / "batches.parquet")
@@ -281,33 +281,6 @@ def _clean_scratch(home: Path) -> None:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
-def _hash_in_background(path: Path):
-    """sha256 of `path` on a thread (hashlib releases the GIL), while DuckDB reads it."""
-    from tocsin.events.files import sha256
-
-    box: dict = {}
-
-    def work():
-        try:
-            box["value"] = sha256(path)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
-            box["error"] = exc
-
-    t = threading.Thread(target=work, daemon=True)
-    t.start()
-
-    def result() -> str:
-        t.join()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-    return result
-
-
-def _known(value: str):
-    return lambda: value
-
-
 def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | None = None,
            on_error: str = "fail", echo: Callable[[str], None] = print) -> list[BatchResult]:
     """Ingest `paths` as one atomic operation: all files are stored, or none."""
@@ -324,6 +297,7 @@ def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | 
     with write_lock(home, echo):
         _clean_scratch(home)
         con = _connect_writer(home)
+        hasher = ThreadPoolExecutor(max_workers=1)
         gen = None
         try:
             gen = Generation(con, home)
@@ -340,9 +314,8 @@ def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | 
                 # skip the work if it is. Any other file is new: hash it while it is read.
                 if info.size in sizes:
                     info.sha256 = sha256(Path(path))
-                    digest = _known(info.sha256)
-                else:
-                    digest = _hash_in_background(Path(path))
+                else:  # hashlib releases the GIL: the hash runs while DuckDB reads the file
+                    digest = hasher.submit(sha256, Path(path))
                 if source == "auto":
                     fmt = detect(info)
                 elif source == "mapped":
@@ -361,7 +334,7 @@ def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | 
                     result.source = load_mapping(mapping)["source"]
                 _ingest_one(con, gen, info, fmt, batch_id, result, on_error, mapping, d, written)
                 # Not a known file: same bytes would have had a known size, hashed above.
-                info.sha256 = result.sha256 = digest()
+                info.sha256 = result.sha256 = info.sha256 or digest.result()
                 result.encoding = info.encoding
                 result.seconds = round(time.perf_counter() - started, 3)
                 values = dict(
@@ -380,11 +353,11 @@ def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | 
                             f"({', '.join('?' for _ in names)})", [values[n] for n in names])
                 seen[info.sha256] = batch_id
                 sizes.add(info.size)
-                gen.changed = True
                 shutil.rmtree(d / "tmp" / batch_id, ignore_errors=True)
                 results.append(result)
-            if gen.changed:
-                gen.commit(max(r.batch_id for r in results if r.status == "stored"))
+            stored = [r.batch_id for r in results if r.status == "stored"]
+            if stored:
+                gen.commit(max(stored))
             else:
                 gen.abandon()
         except BaseException:
@@ -394,6 +367,7 @@ def ingest(home: Path, paths: list[Path], source: str = "auto", mapping: Path | 
                 f.unlink(missing_ok=True)
             raise
         finally:
+            hasher.shutdown(wait=False, cancel_futures=True)
             con.close()
             for p in (d / "tmp").glob("*"):
                 if p.is_dir() and p.name != "spill":
@@ -480,10 +454,10 @@ def _ingest_one(con, gen, info, fmt, batch_id, result, on_error, mapping, d, wri
         written.append(qfile)
         cols = ", ".join(n for n in schema.NAMES if n != "batch_id")
         con.execute(
-            f"COPY (SELECT {_lit(str(info.path))} AS file, _line AS line, _problem AS reason, "
+            f"COPY (SELECT {q(str(info.path))} AS file, _line AS line, _problem AS reason, "
             f"{cols} FROM staged WHERE _problem IS NOT NULL "
-            + "".join(f" UNION ALL SELECT {_lit(str(info.path))}, {int(line)}, "
-                      f"{_lit('cannot be split into fields: ' + m)}, "
+            + "".join(f" UNION ALL SELECT {q(str(info.path))}, {int(line)}, "
+                      f"{q('cannot be split into fields: ' + m)}, "
                       + ", ".join("NULL" for _ in schema.NAMES[:-1]) for line, m in rejects)
             + f" ORDER BY line) TO '{qfile}' (HEADER, DELIMITER ',')")
         result.quarantine_file = str(qfile)
@@ -510,7 +484,7 @@ def _fast_path(con, gen, info, fmt, batch_id, result) -> bool:
     cols = ", ".join(schema.NAMES)
     try:
         seg, total = gen.write(f"SELECT {cols} FROM ({rel}) WHERE CASE WHEN _ok THEN true "
-                               f"ELSE error({_lit(ROW_FAILED)}) END", batch_id)
+                               f"ELSE error({q(ROW_FAILED)}) END", batch_id)
     except duckdb.Error as exc:
         for f in (gen.dir / "events").glob(f"{batch_id}-*.parquet"):
             f.unlink()
@@ -520,7 +494,7 @@ def _fast_path(con, gen, info, fmt, batch_id, result) -> bool:
     # GLOBALEVENTIDs are checked to be numbers: counting distinct integers is cheap.
     dups = 0 if seg is None else con.execute(
         f"SELECT count(*) - count(DISTINCT CAST(source_id AS BIGINT)) "
-        f"FROM read_parquet({_lit(str(seg))})").fetchone()[0]
+        f"FROM read_parquet({q(str(seg))})").fetchone()[0]
     if dups or gdelt.rejected_lines(con):
         if seg is not None:
             seg.unlink()
@@ -530,12 +504,8 @@ def _fast_path(con, gen, info, fmt, batch_id, result) -> bool:
     return True
 
 
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _list(paths: list[Path]) -> str:
-    return "[" + ", ".join(_lit(str(p)) for p in paths) + "]"
+    return "[" + ", ".join(q(str(p)) for p in paths) + "]"
 
 
 def _shift_lines(con, reject_lines: list[int]) -> None:
@@ -566,20 +536,20 @@ def _resolve(con, gen: Generation, result: BatchResult, seg: Path | None, n_good
           WHEN g.source_version > e.source_version THEN 'replace'
           WHEN {differs} THEN 'replace'
           ELSE 'unchanged' END AS action
-        FROM read_parquet({_lit(str(seg))}) g
+        FROM read_parquet({q(str(seg))}) g
         JOIN read_parquet({_list(gen.segments)}, filename = true) e ON g.uid = e.uid""")
     counts = dict(con.execute("SELECT action, count(*) FROM matched GROUP BY action").fetchall())
     replaced = [Path(p) for (p,) in con.execute(
         "SELECT DISTINCT segment FROM matched WHERE action = 'replace'").fetchall()]
     for old in replaced:
         new, _ = gen.write(
-            f"SELECT s.* FROM read_parquet({_lit(str(old))}) s ANTI JOIN "
-            f"(SELECT uid FROM matched WHERE action = 'replace' AND segment = {_lit(str(old))}) m "
+            f"SELECT s.* FROM read_parquet({q(str(old))}) s ANTI JOIN "
+            f"(SELECT uid FROM matched WHERE action = 'replace' AND segment = {q(str(old))}) m "
             "ON s.uid = m.uid", result.batch_id)
         gen.replace(old, new)
     if counts.get("unchanged") or counts.get("older"):
         new, _ = gen.write(
-            f"SELECT s.* FROM read_parquet({_lit(str(seg))}) s ANTI JOIN "
+            f"SELECT s.* FROM read_parquet({q(str(seg))}) s ANTI JOIN "
             "(SELECT uid FROM matched WHERE action <> 'replace') m ON s.uid = m.uid",
             result.batch_id)
         seg.unlink()
@@ -655,7 +625,7 @@ def connect_reader(home: Path):
         con.execute(f"CREATE TABLE batches ({cols})")
     else:
         for name in ("events", "batches"):
-            source = _lit(str(paths[name]))
+            source = q(str(paths[name]))
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({source})")
     return con
 

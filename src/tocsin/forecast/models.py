@@ -387,27 +387,43 @@ class BoostedTrees(_Base):
         }
 
     def fit(self, X, y):
+        self.boosters_ = self._train(self._matrix(X), np.asarray(y, dtype="float64"))
+        return self
+
+    def _train(self, A, label, group_sizes=None) -> list:
+        """``n_seeds`` boosters on the matrix ``A`` (query groups for ranking objectives).
+
+        n_seeds > 1 averages boosters that differ only in their row/column subsamples:
+        with so few onsets, one booster's ranking depends visibly on its seed.
+        """
         import lightgbm as lgb
 
-        A = self._matrix(X)
-        y = np.asarray(y, dtype="float64")
         names = [f.replace(".", "_") for f in self.features]
-        # n_seeds > 1 averages boosters that differ only in their row/column subsamples:
-        # with so few onsets, one booster's ranking depends visibly on its seed.
-        self.boosters_ = []
+        boosters = []
         for i in range(self.n_seeds):
-            data = lgb.Dataset(A, label=y, feature_name=names, free_raw_data=True)
-            self.boosters_.append(lgb.train(self._lgb_params(self.random_state + i), data,
-                                            num_boost_round=self.n_estimators))
-        return self
+            data = lgb.Dataset(A, label=label, group=group_sizes, feature_name=names,
+                               free_raw_data=True)
+            boosters.append(lgb.train(self._lgb_params(self.random_state + i), data,
+                                      num_boost_round=self.n_estimators))
+        return boosters
+
+    def _raw(self, boosters, X):
+        """The boosters' mean raw score."""
+        A = self._matrix(X)
+        return np.mean([b.predict(A, raw_score=True) for b in boosters], axis=0)
+
+    def _shap(self, X):
+        """The boosters' mean TreeSHAP values: (per predictor, baseline)."""
+        A = self._matrix(X)
+        c = np.mean([b.predict(A, pred_contrib=True) for b in self.boosters_], axis=0)
+        return c[:, :-1], c[:, -1]
 
     @property
     def tuned_params_(self):
         return {}
 
     def decision_function(self, X):
-        A = self._matrix(X)
-        return np.mean([b.predict(A, raw_score=True) for b in self.boosters_], axis=0)
+        return self._raw(self.boosters_, X)
 
     def predict_proba(self, X):
         return _proba(_sigmoid(self.decision_function(X)))
@@ -416,9 +432,8 @@ class BoostedTrees(_Base):
         """TreeSHAP values (LightGBM's ``pred_contrib``), in log-odds."""
         import pandas as pd
 
-        A = self._matrix(X)
-        c = np.mean([b.predict(A, pred_contrib=True) for b in self.boosters_], axis=0)
-        return (pd.DataFrame(c[:, :-1], columns=list(self.features), index=X.index), c[:, -1])
+        c, base = self._shap(X)
+        return pd.DataFrame(c, columns=list(self.features), index=X.index), base
 
     def to_dict(self):
         return {"params": {**self.get_params(), "features": list(self.features)},
@@ -474,25 +489,11 @@ class RankBoostedTrees(BoostedTrees):
                 "lambdarank_truncation_level": self.truncation}
 
     def _boost(self, X, y):
-        import lightgbm as lgb
-
         # a query group must be contiguous: sort by year (stable, so deterministic)
         order = np.argsort(X[self.group].to_numpy(), kind="stable")
-        A = self._matrix(X)[order]
         label = np.asarray(y, dtype="float64")[order].astype(int)
         _, sizes = np.unique(X[self.group].to_numpy()[order], return_counts=True)
-        names = [f.replace(".", "_") for f in self.features]
-        boosters = []
-        for i in range(self.n_seeds):
-            data = lgb.Dataset(A, label=label, group=sizes, feature_name=names,
-                               free_raw_data=True)
-            boosters.append(lgb.train(self._lgb_params(self.random_state + i), data,
-                                      num_boost_round=self.n_estimators))
-        return boosters
-
-    def _raw(self, boosters, X):
-        A = self._matrix(X)
-        return np.mean([b.predict(A, raw_score=True) for b in boosters], axis=0)
+        return self._train(self._matrix(X)[order], label, sizes)
 
     def fit(self, X, y):
         from sklearn.linear_model import LogisticRegression
@@ -524,10 +525,8 @@ class RankBoostedTrees(BoostedTrees):
         import pandas as pd
 
         a, b = self.platt_
-        A = self._matrix(X)
-        c = np.mean([bst.predict(A, pred_contrib=True) for bst in self.boosters_], axis=0)
-        return (pd.DataFrame(b * c[:, :-1], columns=list(self.features), index=X.index),
-                a + b * c[:, -1])
+        c, base = self._shap(X)
+        return pd.DataFrame(b * c, columns=list(self.features), index=X.index), a + b * base
 
     def to_dict(self):
         return {**super().to_dict(), "platt": list(self.platt_)}
