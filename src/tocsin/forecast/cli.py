@@ -1,4 +1,4 @@
-"""``tocsin forecast``: train, predict, backtest and explain.
+"""``tocsin forecast``: train, predict, backtest, score and explain.
 
 Heavy libraries (pandas, scikit-learn, LightGBM, Altair) are imported inside the
 commands so that ``tocsin --help`` stays quick.
@@ -16,7 +16,7 @@ from tocsin.errors import InputError, Problem
 
 app = typer.Typer(
     help="Statistical risk of mass-killing onset from the Early Warning Project's data: "
-         "train, predict, backtest, explain.",
+         "train, predict, backtest, score, explain.",
     no_args_is_help=True,
 )
 
@@ -160,6 +160,30 @@ def backtest(
         typer.echo(json.dumps(result.to_json(sha256_file(data), str(data)), indent=2))
     else:
         typer.echo(format_table(result))
+
+
+@app.command()
+def score(
+    forecasts: list[str] = typer.Argument(..., metavar="FORECAST[:COLUMN]...",
+                                          help="Forecast CSVs: `forecast predict` output or "
+                                               "EWP's published result files. The first is "
+                                               "the reference the others are compared with."),
+    outcomes: Path = typer.Option(..., "--outcomes", help="Mass-killing file with ccode, year "
+                                                          "and mk_onset (EWP's basedata or "
+                                                          "mkl_data)."),
+    year: int = typer.Option(..., "--year", help="Base year the forecasts were made from."),
+    target: TargetName = TargetOpt,
+    fmt: Format = typer.Option(Format.table, "--format", help="table (people) or json."),
+) -> None:
+    """Score forecasts made from one base year against what happened, side by side."""
+    from tocsin.forecast.panel import get_target
+    from tocsin.forecast.scorecard import format_scorecard, scorecard
+
+    card = scorecard(forecasts, outcomes, year, get_target(target.value))
+    if fmt is Format.json:
+        typer.echo(json.dumps(card.to_json(), indent=2))
+    else:
+        typer.echo(format_scorecard(card))
 
 
 @app.command()
