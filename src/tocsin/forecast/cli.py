@@ -164,7 +164,7 @@ def backtest(
 
 @app.command()
 def score(
-    forecasts: list[str] = typer.Argument(..., metavar="FORECAST[:COLUMN]...",
+    forecasts: list[str] = typer.Argument(..., metavar="FORECAST[:COLUMN]",
                                           help="Forecast CSVs: `forecast predict` output or "
                                                "EWP's published result files. The first is "
                                                "the reference the others are compared with."),
