@@ -51,6 +51,8 @@ def test_country_page_shows_the_three_strands(admin_client, site2):  # noqa: F81
     assert "Mandalay" in body  # sub-national units from UCDP's admin1
     assert "Myanmar test assessment" in body
     assert "snapshot as of" in body  # treaty rows carry their date
+    # a probability is shown with what the backtest says it is worth
+    assert 'id="forecast-reading"' in body and "not a prediction" in body
     from tocsin.web.countries.models import Forecast
 
     if Forecast.objects.filter(country="MMR").values("year").distinct().count() > 1:
