@@ -32,7 +32,7 @@ test: install system-deps lint
 	bash scripts/postgres-test.sh $(BIN)/python -m pytest -q tests/web -m "not browser"
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 
 bench: install
 	$(BIN)/python benchmarks/run.py
