@@ -221,5 +221,8 @@ def test_french_interface(client, site2):  # noqa: F811
     assert "les sept recommandations" in body and "ancien, pas à jour" in body
     body = client.get(reverse("inbox:list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Boîte de réception des alertes" in body
+    body = client.get(reverse("countries:country", args=["MMR"]),
+                      HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "un classement du risque structurel, pas une prédiction" in body
     # and English stays the default
     assert "Watch list" in client.get(reverse("countries:watch_list")).content.decode()
