@@ -169,3 +169,20 @@ def test_finds_the_column_of_each_ewp_edition(forecasts, tmp_path):
     assert (two.column, one.column) == ("risk.2013and2014.from2012", "risk.2013only.from2012")
     assert two.probability[625] == pytest.approx(2 * one.probability[625], abs=1e-6)
     assert two.labels[625] == "Sudan" and len(two.probability) == 166
+
+
+def test_countries_without_a_forecast_are_left_out_of_every_score(basedata, forecasts,
+                                                                  tmp_path, capsys):
+    """R writes NA where a country has no forecast: not an error, and no forecast is
+    scored on that country, so all are still judged on one list."""
+    frame = pd.read_csv(forecasts["published"], dtype=str, keep_default_na=False)
+    frame.loc[frame["COW"].isin(["625", "2"]), "risk_in_2013_14"] = "NA"  # Sudan, USA
+    with_na = tmp_path / "with-na.csv"
+    frame.to_csv(with_na, index=False)
+    code, out, err = _score([str(forecasts["ewp"]), str(with_na), "--outcomes",
+                             str(basedata), "--year", str(YEAR), "--format", "json"], capsys)
+    assert code == 0, err
+    card = json.loads(out)
+    assert card["countries"] == 164
+    assert card["forecasts"][1]["no_forecast"] == [2, 625]
+    assert card["forecasts"][0]["dropped"] == [2, 625]  # in the reference, not scored

@@ -51,6 +51,7 @@ class Forecast:
     column: str
     probability: dict[int, float]  # ccode -> probability
     labels: dict[int, str] = field(default_factory=dict)  # ccode -> country name, if any
+    no_forecast: list[int] = field(default_factory=list)  # rows with NA or an empty value
 
 
 def _read_csv(path: Path):
@@ -99,7 +100,7 @@ def read_forecast(spec: str, base_year: int, target: Target) -> Forecast:
         if years != {str(base_year)}:
             raise InputError(Problem(name, f"the forecast is for base year "
                                            f"{', '.join(sorted(years))}, not {base_year}"))
-    probability, labels = {}, {}
+    probability, labels, no_forecast = {}, {}, []
     label = next((c for c in ("ewp_name", "country") if c in frame.columns), None)
     first_line = {}
     for i, (code, value) in enumerate(zip(frame[key], frame[column], strict=True)):
@@ -109,6 +110,9 @@ def read_forecast(spec: str, base_year: int, target: Target) -> Forecast:
         except ValueError:
             raise InputError(Problem(name, f"column {key!r}: expected a country code, got "
                                            f"{code!r}", line=line)) from None
+        if value.strip() in ("", "NA"):  # R writes NA where a country has no forecast
+            no_forecast.append(cc)
+            continue
         try:
             p = float(value)
         except ValueError:
@@ -124,7 +128,7 @@ def read_forecast(spec: str, base_year: int, target: Target) -> Forecast:
             labels[cc] = frame[label].iloc[i]
     if not probability:
         raise InputError(Problem(name, "no rows"))
-    return Forecast(name, column, probability, labels)
+    return Forecast(name, column, probability, labels, sorted(no_forecast))
 
 
 def read_outcomes(path: Path, base_year: int, target: Target) -> dict[int, int]:
@@ -231,7 +235,8 @@ class Scorecard:
             "countries": len(self.countries),
             "onsets": self.onsets(),
             "forecasts": [{"file": f.name, "column": f.column, "rows": len(f.probability),
-                           "dropped": self.dropped[f.name]} for f in self.forecasts],
+                           "dropped": self.dropped[f.name], "no_forecast": f.no_forecast}
+                          for f in self.forecasts],
             "scores": self.scores(),
             "versus_first": self.versus_first(),
         }
@@ -270,14 +275,14 @@ def format_scorecard(card: Scorecard) -> str:
              + (f" ({', '.join(onsets)})" if onsets else "")]
     width = max(len(x.name) for x in card.forecasts)
     lines.append(f"{'forecast':<{width}} {'AUC':>6} {'AP':>6} {'Brier':>7} {'logloss':>8} "
-                 f"{'top10':>6} {'top30':>6}  left out")
+                 f"{'top10':>6} {'top30':>6}  left out  no forecast")
     scores = card.scores()
     for fc in card.forecasts:
         m = scores[fc.name]
         lines.append(f"{fc.name:<{width}} {f(m['auc'], '.3f'):>6} "
                      f"{f(m['average_precision'], '.3f'):>6} {m['brier']:>7.4f} "
                      f"{m['log_loss']:>8.4f} {m['top10']:>6} {m['top30']:>6}  "
-                     f"{len(card.dropped[fc.name])}")
+                     f"{len(card.dropped[fc.name]):>8}  {len(fc.no_forecast):>11}")
     versus = card.versus_first()
     if versus:
         lines.append("")
