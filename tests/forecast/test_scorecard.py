@@ -31,17 +31,19 @@ def basedata():
 
 @pytest.fixture(scope="module")
 def forecasts(data_csv, tmp_path_factory):
-    """Tocsin's ewp and gbm forecasts from base year 2012, as `forecast predict` writes
-    them, and the gbm one again in the layout of EWP's published 2020-edition files."""
+    """Tocsin's ewp and gbm forecasts from base years 2011 and 2012, as `forecast
+    predict` writes them, and the gbm one of 2012 again in the layout of EWP's
+    published 2020-edition files."""
     d = tmp_path_factory.mktemp("score")
     out = {}
-    for kind in ("ewp", "gbm"):
-        model, csv = d / f"{kind}.json", d / f"{kind}-{YEAR}.csv"
-        assert main(["forecast", "train", "--data", str(data_csv), "--until", str(YEAR),
-                     "--model", kind, "-o", str(model)]) == 0
-        assert main(["forecast", "predict", "--model", str(model), "--data", str(data_csv),
-                     "--year", str(YEAR), "-o", str(csv)]) == 0
-        out[kind] = csv
+    for year in (YEAR - 1, YEAR):
+        for kind in ("ewp", "gbm"):
+            model, csv = d / f"{kind}-{year}.json", d / f"{kind}-{year}.csv"
+            assert main(["forecast", "train", "--data", str(data_csv), "--until", str(year),
+                         "--model", kind, "-o", str(model)]) == 0
+            assert main(["forecast", "predict", "--model", str(model), "--data",
+                         str(data_csv), "--year", str(year), "-o", str(csv)]) == 0
+            out[kind if year == YEAR else f"{kind}-{year}"] = csv
     ours = pd.read_csv(out["gbm"])
     published = pd.DataFrame({
         "country": ours["ewp_name"], "SFTGcode": "", "COW": ours["ccode"],
@@ -74,7 +76,7 @@ def test_matches_the_backtest_on_the_same_year(panel, basedata, forecasts, capsy
            "gbm": card["scores"][str(forecasts["published"])]}
     # the outcomes derived from mk_onset of 2013 and 2014 are the file's mk_onset_1or2
     assert card["countries"] == expected["ewp"]["rows"]
-    assert len(card["onsets"]) == expected["ewp"]["onsets"] == 4
+    assert len(card["onsets"][str(YEAR)]) == expected["ewp"]["onsets"] == 4
     for kind in ("ewp", "gbm"):
         # `predict` writes probabilities to 6 decimals: the ranking is intact, the
         # probability-based scores move in the 7th digit
@@ -152,23 +154,31 @@ def test_outcomes_must_be_a_mass_killing_file(basedata, forecasts, tmp_path, cap
 
 
 def test_finds_the_column_of_each_ewp_edition(forecasts, tmp_path):
-    """EWP's 2025 edition names its columns risk.<years>.from<base>; a file in that
-    layout is read for either target without naming the column."""
+    """EWP's 2025 edition names its columns risk.<years>.from<base> and carries the
+    previous base year's 2-year forecast too; a file in that layout is read for
+    either target and either base year without naming a column."""
     from tocsin.forecast.panel import TARGETS
-    from tocsin.forecast.scorecard import read_forecast
+    from tocsin.forecast.scorecard import read_forecasts
 
     ours = pd.read_csv(forecasts["ewp"])
+    before = pd.read_csv(forecasts["ewp-2011"]).set_index("ccode")["probability"]
     layout = tmp_path / "final_forecasts_data.csv"
     pd.DataFrame({"ewp_name": ours["ewp_name"],
                   "risk.2013and2014.from2012": ours["probability"],
                   "rank.2013and2014.from2013": ours["rank"],
                   "risk.2013only.from2012": (ours["probability"] / 2).round(6),
+                  "risk.2012and2013.from2011": ours["ccode"].map(before),
+                  "year": YEAR,  # a predictor's year, as in EWP's file
                   "ccode": ours["ccode"]}).to_csv(layout)  # with R's unnamed row numbers
-    two = read_forecast(str(layout), YEAR, TARGETS["1or2"])
-    one = read_forecast(str(layout), YEAR, TARGETS["1"])
+    [two] = read_forecasts(str(layout), [YEAR], TARGETS["1or2"])
+    [one] = read_forecasts(str(layout), [YEAR], TARGETS["1"])
     assert (two.column, one.column) == ("risk.2013and2014.from2012", "risk.2013only.from2012")
     assert two.probability[625] == pytest.approx(2 * one.probability[625], abs=1e-6)
-    assert two.labels[625] == "Sudan" and len(two.probability) == 166
+    assert two.names[625] == "Sudan" and len(two.probability) == 166
+    earlier, later = read_forecasts(str(layout), [YEAR - 1, YEAR], TARGETS["1or2"])
+    assert (earlier.base_year, earlier.column) == (YEAR - 1, "risk.2012and2013.from2011")
+    assert earlier.probability[625] == pytest.approx(before[625])
+    assert later.probability == two.probability
 
 
 def test_countries_without_a_forecast_are_left_out_of_every_score(basedata, forecasts,
@@ -186,3 +196,55 @@ def test_countries_without_a_forecast_are_left_out_of_every_score(basedata, fore
     assert card["countries"] == 164
     assert card["forecasts"][1]["no_forecast"] == [2, 625]
     assert card["forecasts"][0]["dropped"] == [2, 625]  # in the reference, not scored
+
+
+def test_pooled_over_base_years_matches_the_backtest(panel, basedata, forecasts, tmp_path,
+                                                      capsys):
+    """Two editions per forecaster: ewp's two years in one file (predict outputs put
+    together), gbm's in two files under one label. Pooled and per-year figures are
+    the backtest's over the same two base years."""
+    from tocsin.forecast.backtest import run_backtest
+    from tocsin.forecast.panel import TARGETS
+
+    both = tmp_path / "ewp-2011-2012.csv"
+    pd.concat([pd.read_csv(forecasts["ewp-2011"]), pd.read_csv(forecasts["ewp"])]).to_csv(
+        both, index=False)
+    code, out, err = _score([f"ewp={both}", f"gbm={forecasts['gbm-2011']}",
+                             f"gbm={forecasts['published']}", "--outcomes", str(basedata),
+                             "--year", str(YEAR - 1), "--year", str(YEAR), "--format", "json"],
+                            capsys)
+    assert code == 0, err
+    card = json.loads(out)
+    result = run_backtest(panel, [YEAR - 1, YEAR], TARGETS["1or2"], ("ewp", "gbm"))
+    pooled, per_year = result.pooled(), result.per_year()
+    assert card["base_years"] == [YEAR - 1, YEAR]
+    assert card["countries"] == pooled["ewp"]["rows"]
+    for kind in ("ewp", "gbm"):
+        got = card["scores"][kind]
+        assert got["auc"] == pytest.approx(pooled[kind]["auc"], abs=1e-12)
+        assert got["brier"] == pytest.approx(pooled[kind]["brier"], abs=1e-7)
+        assert (got["onsets"], got["top10"], got["top30"]) == (
+            pooled[kind]["onsets"], pooled[kind]["top10"], pooled[kind]["top30"])
+        for year in (YEAR - 1, YEAR):
+            assert card["per_year"][kind][str(year)]["top30"] == per_year[kind][year]["top30"]
+    assert [(f["label"], f["base_year"]) for f in card["forecasts"]] == [
+        ("ewp", YEAR - 1), ("ewp", YEAR), ("gbm", YEAR - 1), ("gbm", YEAR)]
+    assert card["forecasts"][3]["column"] == "risk_in_2013_14"
+    d = card["versus_first"]["gbm"]
+    assert d["top30_diff"] == pooled["gbm"]["top30"] - pooled["ewp"]["top30"]
+    # the table says the bootstrap is over base years now
+    code, out, _ = _score([f"ewp={both}", f"gbm={forecasts['gbm-2011']}",
+                           f"gbm={forecasts['published']}", "--outcomes", str(basedata),
+                           "--year", str(YEAR - 1), "--year", str(YEAR)], capsys)
+    assert "pooled over 2 base years:" in out
+    assert "paired bootstrap over base years" in out
+
+
+def test_a_forecaster_needs_one_forecast_per_base_year(basedata, forecasts, capsys):
+    code, _, err = _score([f"gbm={forecasts['published']}", "--outcomes", str(basedata),
+                           "--year", str(YEAR - 1), "--year", str(YEAR)], capsys)
+    assert code == 2 and "error: gbm: no forecast from base year 2011" in err
+    code, _, err = _score([f"gbm={forecasts['gbm']}", f"gbm={forecasts['published']}",
+                           "--outcomes", str(basedata), "--year", str(YEAR)], capsys)
+    assert code == 2
+    assert f"gbm has a forecast from base year {YEAR} in {forecasts['gbm']} already" in err

@@ -164,22 +164,25 @@ def backtest(
 
 @app.command()
 def score(
-    forecasts: list[str] = typer.Argument(..., metavar="FORECAST[:COLUMN]",
+    forecasts: list[str] = typer.Argument(..., metavar="[LABEL=]FORECAST[:COLUMN]",
                                           help="Forecast CSVs: `forecast predict` output or "
-                                               "EWP's published result files. The first is "
-                                               "the reference the others are compared with."),
+                                               "EWP's published result files. Files with the "
+                                               "same LABEL are one forecaster (one file per "
+                                               "edition). The first forecaster is the "
+                                               "reference the others are compared with."),
     outcomes: Path = typer.Option(..., "--outcomes", help="Mass-killing file with ccode, year "
                                                           "and mk_onset (EWP's basedata or "
                                                           "mkl_data)."),
-    year: int = typer.Option(..., "--year", help="Base year the forecasts were made from."),
+    years: list[int] = typer.Option(..., "--year", help="Base year the forecasts were made "
+                                                        "from; repeat to pool several."),
     target: TargetName = TargetOpt,
     fmt: Format = typer.Option(Format.table, "--format", help="table (people) or json."),
 ) -> None:
-    """Score forecasts made from one base year against what happened, side by side."""
+    """Score published forecasts against what happened, side by side on the same countries."""
     from tocsin.forecast.panel import get_target
     from tocsin.forecast.scorecard import format_scorecard, scorecard
 
-    card = scorecard(forecasts, outcomes, year, get_target(target.value))
+    card = scorecard(forecasts, outcomes, years, get_target(target.value))
     if fmt is Format.json:
         typer.echo(json.dumps(card.to_json(), indent=2))
     else:

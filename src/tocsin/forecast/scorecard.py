@@ -6,7 +6,8 @@ to the forecasts others published at the same time. This module reads forecast
 files as they are written (``tocsin forecast predict`` output, EWP's yearly
 result files), derives the outcome of each country from a mass-killing file
 (``mk_onset`` by ``ccode`` and ``year``), and scores every forecast on the
-countries they all cover, with the backtest's metrics.
+countries they all cover, with the backtest's metrics: for one base year, or
+pooled over several (one file per edition, grouped under a label).
 
 Outcomes: for base year B, the 2-year target is an onset in B+1 or B+2 and the
 1-year target an onset in B+1. A country is scored only if every one of those
@@ -45,12 +46,15 @@ def probability_columns(base_year: int, target: Target) -> list[str]:
 
 @dataclass
 class Forecast:
-    """One forecast file, reduced to a probability per country code."""
+    """One forecaster's forecast from one base year, reduced to a probability per
+    country code."""
 
-    name: str  # as given on the command line
+    label: str  # the forecaster: LABEL= on the command line, else the file name
+    file: str
+    base_year: int
     column: str
     probability: dict[int, float]  # ccode -> probability
-    labels: dict[int, str] = field(default_factory=dict)  # ccode -> country name, if any
+    names: dict[int, str] = field(default_factory=dict)  # ccode -> country name, if any
     no_forecast: list[int] = field(default_factory=list)  # rows with NA or an empty value
 
 
@@ -70,41 +74,84 @@ def _read_csv(path: Path):
         raise InputError(Problem(name, f"cannot read: {exc.strerror}")) from None
 
 
-def split_spec(spec: str) -> tuple[Path, str | None]:
-    """``FILE`` or ``FILE:COLUMN`` (the column holding the probabilities)."""
-    path, sep, column = spec.rpartition(":")
-    if sep and path and column and not Path(spec).exists():
-        return Path(path), column
-    return Path(spec), None
+def split_spec(spec: str) -> tuple[str | None, Path, str | None]:
+    """``[LABEL=]FILE[:COLUMN]``: the forecaster's label, the file, and the column
+    holding the probabilities. A file that exists is always taken whole."""
+    if Path(spec).exists():
+        return None, Path(spec), None
+    label, eq, rest = spec.partition("=")
+    if not eq or not label or "/" in label:
+        label, rest = None, spec
+    path, sep, column = rest.rpartition(":")
+    if sep and path and column and not Path(rest).exists():
+        return label, Path(path), column
+    return label, Path(rest), None
 
 
-def read_forecast(spec: str, base_year: int, target: Target) -> Forecast:
-    path, column = split_spec(spec)
+def read_forecasts(spec: str, years: list[int], target: Target) -> list[Forecast]:
+    """The forecasts one file holds for the requested base years (at least one).
+
+    * A ``probability`` column (``forecast predict`` output) holds one forecast per
+      base year in the file's ``year`` column; without a ``year`` column, one
+      forecast from the only base year asked for.
+    * An EWP result file holds one forecast per column, found by its name.
+    * A column named on the command line is one forecast, from the only base year
+      asked for (its rows of that year if the file has a ``year`` column).
+    """
+    label, path, column = split_spec(spec)
     name = str(path)
     frame = _read_csv(path)
     key = next((c for c in KEY_COLUMNS if c in frame.columns), None)
     if key is None:
         raise InputError(Problem(name, "no country code column (expected one of "
                                        f"{', '.join(KEY_COLUMNS)})", line=1))
-    if column is None:
-        wanted = probability_columns(base_year, target)
-        column = next((c for c in wanted if c in frame.columns), None)
-        if column is None:
-            raise InputError(Problem(name, (
-                f"no column with a {target.horizon}-year forecast from base year {base_year} "
-                f"(looked for {', '.join(wanted)}); name it as {name}:COLUMN"), line=1))
-    elif column not in frame.columns:
+    label = label or name
+    asked = ", ".join(str(y) for y in years)
+    if column is not None and column not in frame.columns:
         raise InputError(Problem(name, f"no column {column!r}", line=1))
-    if column == "probability" and "year" in frame.columns:
-        years = set(frame["year"])
-        if years != {str(base_year)}:
-            raise InputError(Problem(name, f"the forecast is for base year "
-                                           f"{', '.join(sorted(years))}, not {base_year}"))
-    probability, labels, no_forecast = {}, {}, []
-    label = next((c for c in ("ewp_name", "country") if c in frame.columns), None)
-    first_line = {}
-    for i, (code, value) in enumerate(zip(frame[key], frame[column], strict=True)):
-        line = i + 2
+    single = column if column is not None else (
+        "probability" if "probability" in frame.columns else None)
+    if single is not None:
+        if "year" in frame.columns:
+            held = sorted(set(frame["year"]))
+            found = [b for b in years if str(b) in held]
+            if column is not None and not found and len(years) == 1:
+                found = years  # a published file whose 'year' is a predictor's year
+            if not found:
+                raise InputError(Problem(name, f"the forecast is for base year "
+                                               f"{', '.join(held)}, not {asked}"))
+        elif len(years) == 1:
+            found = years
+        else:
+            raise InputError(Problem(name, f"no 'year' column to tell which base year its "
+                                           f"column {single!r} is from: score it with a "
+                                           "single --year"))
+        if column is not None and len(years) > 1:
+            raise InputError(Problem(name, f"a column named on the command line ({column}) "
+                                           "is one forecast: score it with a single --year"))
+        return [_forecast(frame, label, name, key, b, single) for b in found]
+    out = []
+    for b in years:
+        col = next((c for c in probability_columns(b, target) if c in frame.columns), None)
+        if col is not None:
+            out.append(_forecast(frame, label, name, key, b, col))
+    if not out:
+        wanted = [c for b in years for c in probability_columns(b, target)]
+        raise InputError(Problem(name, (
+            f"no column with a {target.horizon}-year forecast from base year {asked} "
+            f"(looked for {', '.join(wanted)}); name it as {name}:COLUMN"), line=1))
+    return out
+
+
+def _forecast(frame, label: str, name: str, key: str, base_year: int, column: str) -> Forecast:
+    rows = range(len(frame))
+    if "year" in frame.columns and (frame["year"] == str(base_year)).any():
+        rows = np.flatnonzero((frame["year"] == str(base_year)).to_numpy())
+    country = next((c for c in ("ewp_name", "country") if c in frame.columns), None)
+    probability, names, no_forecast, first_line = {}, {}, [], {}
+    for i in rows:
+        i = int(i)
+        code, value, line = frame[key].iloc[i], frame[column].iloc[i], i + 2
         try:
             cc = int(float(code))
         except ValueError:
@@ -124,11 +171,12 @@ def read_forecast(spec: str, base_year: int, target: Target) -> Forecast:
             raise InputError(Problem(name, f"country code {cc} appears twice (first on line "
                                            f"{first_line[cc]})", line=line))
         probability[cc], first_line[cc] = p, line
-        if label:
-            labels[cc] = frame[label].iloc[i]
+        if country:
+            names[cc] = frame[country].iloc[i]
     if not probability:
-        raise InputError(Problem(name, "no rows"))
-    return Forecast(name, column, probability, labels, sorted(no_forecast))
+        raise InputError(Problem(name, f"no forecast from base year {base_year} in column "
+                                       f"{column!r}"))
+    return Forecast(label, name, base_year, column, probability, names, sorted(no_forecast))
 
 
 def read_outcomes(path: Path, base_year: int, target: Target) -> dict[int, int]:
@@ -173,46 +221,70 @@ def read_outcomes(path: Path, base_year: int, target: Target) -> dict[int, int]:
 
 @dataclass
 class Scorecard:
-    base_year: int
-    target: Target
-    forecasts: list[Forecast]
-    countries: list[int]  # scored: in every forecast and with a known outcome
-    outcome: dict[int, int]
-    dropped: dict[str, list[int]]  # forecast name -> its countries left out
+    """Forecasters side by side: for each base year, every forecaster's forecast,
+    scored on the countries all of them cover that have a known outcome."""
 
-    def frame(self, f: Forecast):
+    years: list[int]
+    target: Target
+    labels: list[str]  # forecasters, in command-line order; the first is the reference
+    forecasts: dict[str, dict[int, Forecast]]  # label -> base year -> forecast
+    countries: dict[int, list[int]]  # base year -> ccodes scored
+    outcome: dict[int, dict[int, int]]  # base year -> ccode -> 0/1
+    dropped: dict[str, dict[int, list[int]]]  # label -> base year -> ccodes left out
+
+    def frame(self, label: str):
         import pandas as pd
 
-        return pd.DataFrame({"ccode": self.countries,
-                             "outcome": [self.outcome[c] for c in self.countries],
-                             "probability": [f.probability[c] for c in self.countries]})
+        parts = []
+        for b in self.years:
+            f, codes = self.forecasts[label][b], self.countries[b]
+            parts.append(pd.DataFrame({
+                "base_year": b, "ccode": codes,
+                "outcome": [self.outcome[b][c] for c in codes],
+                "probability": [f.probability[c] for c in codes]}))
+        return pd.concat(parts, ignore_index=True)
 
     def scores(self) -> dict[str, dict]:
-        return {f.name: score(self.frame(f)) for f in self.forecasts}
+        """Pooled over the base years (top 10 / top 30 counted within each year)."""
+        return {label: score(self.frame(label)) for label in self.labels}
+
+    def per_year(self) -> dict[str, dict[int, dict]]:
+        return {label: {int(b): score(g.drop(columns="base_year"))
+                        for b, g in self.frame(label).groupby("base_year")}
+                for label in self.labels}
 
     def versus_first(self, n_boot: int = N_BOOT, seed: int = SEED) -> dict[str, dict]:
-        """Each forecast minus the first on AUC and top-30 onsets, with 90% intervals
-        from a paired bootstrap over countries (the same draw for both)."""
-        if len(self.forecasts) < 2:
+        """Each forecaster minus the first on pooled AUC and top-30 onsets, with 90%
+        intervals from a paired bootstrap (the same draw for both): over base years
+        when there are several, as the backtest does, else over countries."""
+        if len(self.labels) < 2:
             return {}
-        first = self.forecasts[0]
-        codes = np.array(self.countries)
-        y = np.array([self.outcome[c] for c in self.countries])
-        p0 = np.array([first.probability[c] for c in self.countries])
+        frames = {label: self.frame(label) for label in self.labels}
+        y = frames[self.labels[0]]["outcome"].to_numpy()
+        codes = frames[self.labels[0]]["ccode"].to_numpy()
+        year = frames[self.labels[0]]["base_year"].to_numpy()
+        groups = [np.flatnonzero(year == b) for b in self.years]
         rng = np.random.default_rng(seed)
-        draws = [rng.integers(0, len(codes), len(codes)) for _ in range(n_boot)]
+        if len(self.years) > 1:
+            draws = [[groups[i] for i in rng.integers(0, len(groups), len(groups))]
+                     for _ in range(n_boot)]
+        else:
+            draws = [[rng.integers(0, len(y), len(y))] for _ in range(n_boot)]
         scores = self.scores()
+        first = self.labels[0]
+        p0 = frames[first]["probability"].to_numpy()
         out = {}
-        for f in self.forecasts[1:]:
-            p1 = np.array([f.probability[c] for c in self.countries])
+        for label in self.labels[1:]:
+            p1 = frames[label]["probability"].to_numpy()
             auc_d, top_d = [], []
-            for idx in draws:
+            for parts in draws:
+                idx = np.concatenate(parts)
                 if 0 < y[idx].sum() < len(idx):
                     auc_d.append(_auc(y[idx], p1[idx]) - _auc(y[idx], p0[idx]))
-                top_d.append(_top30(y[idx], p1[idx], codes[idx]) -
-                             _top30(y[idx], p0[idx], codes[idx]))
-            a, b = scores[f.name], scores[first.name]
-            out[f.name] = {
+                top_d.append(sum(_top30(y[i], p1[i], codes[i]) - _top30(y[i], p0[i], codes[i])
+                                 for i in parts))
+            a, b = scores[label], scores[first]
+            out[label] = {
                 "auc_diff": None if a["auc"] is None or b["auc"] is None else a["auc"] - b["auc"],
                 "auc_diff_90": [float(np.quantile(auc_d, q)) for q in (0.05, 0.95)]
                 if auc_d else None,
@@ -221,23 +293,27 @@ class Scorecard:
             }
         return out
 
-    def onsets(self) -> list[str]:
-        """The countries where an onset happened, by name where a forecast gives one."""
+    def onsets(self, base_year: int) -> list[str]:
+        """Where an onset happened, by name where a forecast gives one."""
         names = {}
-        for f in reversed(self.forecasts):
-            names.update(f.labels)
-        return [names.get(c, str(c)) for c in self.countries if self.outcome[c]]
+        for label in reversed(self.labels):
+            names.update(self.forecasts[label][base_year].names)
+        return [names.get(c, str(c)) for c in self.countries[base_year]
+                if self.outcome[base_year][c]]
 
     def to_json(self) -> dict:
         return {
-            "base_year": self.base_year,
+            "base_years": self.years,
             "target": self.target.column,
-            "countries": len(self.countries),
-            "onsets": self.onsets(),
-            "forecasts": [{"file": f.name, "column": f.column, "rows": len(f.probability),
-                           "dropped": self.dropped[f.name], "no_forecast": f.no_forecast}
-                          for f in self.forecasts],
+            "countries": sum(len(c) for c in self.countries.values()),
+            "onsets": {str(b): self.onsets(b) for b in self.years},
+            "forecasts": [{"label": label, "file": f.file, "base_year": b, "column": f.column,
+                           "rows": len(f.probability), "dropped": self.dropped[label][b],
+                           "no_forecast": f.no_forecast}
+                          for label in self.labels for b, f in self.forecasts[label].items()],
             "scores": self.scores(),
+            "per_year": {label: {str(b): m for b, m in v.items()}
+                         for label, v in self.per_year().items()},
             "versus_first": self.versus_first(),
         }
 
@@ -248,51 +324,87 @@ def _top30(y, p, codes) -> int:
     return int(y[order[:30]].sum())
 
 
-def scorecard(specs: list[str], outcomes: Path, base_year: int, target: Target) -> Scorecard:
-    forecasts = [read_forecast(s, base_year, target) for s in specs]
-    names = [f.name for f in forecasts]
-    if len(set(names)) < len(names):
-        raise InputError(Problem("FORECAST", "the same file is given twice"))
-    outcome = read_outcomes(outcomes, base_year, target)
-    common = set(outcome)
-    for f in forecasts:
-        common &= set(f.probability)
-    if not common:
-        raise InputError(Problem(str(outcomes), "no country is in every forecast and has "
-                                                "a known outcome (are the codes ccodes?)"))
-    countries = sorted(common)
-    dropped = {f.name: sorted(set(f.probability) - common) for f in forecasts}
-    return Scorecard(base_year, target, forecasts, countries, outcome, dropped)
+def scorecard(specs: list[str], outcomes: Path, years: list[int],
+              target: Target) -> Scorecard:
+    years = sorted(set(years))
+    labels: list[str] = []
+    forecasts: dict[str, dict[int, Forecast]] = {}
+    for spec in specs:
+        for f in read_forecasts(spec, years, target):
+            if f.label not in forecasts:
+                labels.append(f.label)
+                forecasts[f.label] = {}
+            if f.base_year in forecasts[f.label]:
+                other = forecasts[f.label][f.base_year].file
+                raise InputError(Problem(f.file, (
+                    f"{f.label} has a forecast from base year {f.base_year} in {other} "
+                    "already; give each forecaster one forecast per base year")))
+            forecasts[f.label][f.base_year] = f
+    for label in labels:
+        missing = [b for b in years if b not in forecasts[label]]
+        if missing:
+            raise InputError(Problem(label, "no forecast from base year "
+                                            f"{', '.join(map(str, missing))}"))
+    countries, outcome, dropped = {}, {}, {label: {} for label in labels}
+    for b in years:
+        outcome[b] = read_outcomes(outcomes, b, target)
+        common = set(outcome[b])
+        for label in labels:
+            common &= set(forecasts[label][b].probability)
+        if not common:
+            raise InputError(Problem(str(outcomes), (
+                f"base year {b}: no country is in every forecast and has a known outcome "
+                "(are the codes ccodes?)")))
+        countries[b] = sorted(common)
+        for label in labels:
+            dropped[label][b] = sorted(set(forecasts[label][b].probability) - common)
+    return Scorecard(years, target, labels, forecasts, countries, outcome, dropped)
 
 
 def format_scorecard(card: Scorecard) -> str:
     def f(v, spec):
         return "-" if v is None else format(v, spec)
 
-    onsets = card.onsets()
-    lines = [f"base year {card.base_year}, target {card.target.column}: {len(card.countries)} "
-             f"countries scored, {len(onsets)} with an onset"
-             + (f" ({', '.join(onsets)})" if onsets else "")]
-    width = max(len(x.name) for x in card.forecasts)
+    lines = []
+    for b in card.years:
+        onsets = card.onsets(b)
+        lines.append(f"base year {b}, target {card.target.column}: {len(card.countries[b])} "
+                     f"countries scored, {len(onsets)} with an onset"
+                     + (f" ({', '.join(onsets)})" if onsets else ""))
+    if len(card.years) > 1:
+        lines.append(f"pooled over {len(card.years)} base years:")
+    width = max(8, *(len(x) for x in card.labels))
     lines.append(f"{'forecast':<{width}} {'AUC':>6} {'AP':>6} {'Brier':>7} {'logloss':>8} "
                  f"{'top10':>6} {'top30':>6}  left out  no forecast")
     scores = card.scores()
-    for fc in card.forecasts:
-        m = scores[fc.name]
-        lines.append(f"{fc.name:<{width}} {f(m['auc'], '.3f'):>6} "
+    for label in card.labels:
+        m = scores[label]
+        left = sum(len(v) for v in card.dropped[label].values())
+        none = sum(len(x.no_forecast) for x in card.forecasts[label].values())
+        lines.append(f"{label:<{width}} {f(m['auc'], '.3f'):>6} "
                      f"{f(m['average_precision'], '.3f'):>6} {m['brier']:>7.4f} "
                      f"{m['log_loss']:>8.4f} {m['top10']:>6} {m['top30']:>6}  "
-                     f"{len(card.dropped[fc.name]):>8}  {len(fc.no_forecast):>11}")
+                     f"{left:>8}  {none:>11}")
+    if len(card.years) > 1:
+        lines.append("")
+        lines.append("by base year: AUC / onsets in top 30")
+        by_year = card.per_year()
+        lines.append(f"{'year':<5} " + " ".join(f"{x:>{max(13, len(x))}}" for x in card.labels))
+        for b in card.years:
+            cells = [f"{f(by_year[x][b]['auc'], '.3f')} / {by_year[x][b]['top30']}"
+                     for x in card.labels]
+            lines.append(f"{b:<5} " + " ".join(f"{c:>{max(13, len(x))}}"
+                                               for c, x in zip(cells, card.labels, strict=True)))
     versus = card.versus_first()
     if versus:
+        over = "base years" if len(card.years) > 1 else "countries"
         lines.append("")
-        lines.append(f"versus {card.forecasts[0].name} (90% interval, paired bootstrap over "
-                     "countries):")
-        for name, d in versus.items():
+        lines.append(f"versus {card.labels[0]} (90% interval, paired bootstrap over {over}):")
+        for label, d in versus.items():
             auc = "AUC -" if d["auc_diff"] is None else (
                 f"AUC {d['auc_diff']:+.3f} [{d['auc_diff_90'][0]:+.3f}, "
                 f"{d['auc_diff_90'][1]:+.3f}]")
             lo, hi = d["top30_diff_90"]
-            lines.append(f"{name:<{width}} {auc}   top30 {d['top30_diff']:+d} "
+            lines.append(f"{label:<{width}} {auc}   top30 {d['top30_diff']:+d} "
                          f"[{lo:+.0f}, {hi:+.0f}]")
     return "\n".join(lines)
