@@ -179,10 +179,11 @@ def _forecast(frame, label: str, name: str, key: str, base_year: int, column: st
     return Forecast(label, name, base_year, column, probability, names, sorted(no_forecast))
 
 
-def read_outcomes(path: Path, base_year: int, target: Target) -> dict[int, int]:
-    """ccode -> 1 if an onset happened in the target's window after ``base_year``."""
+def read_outcomes(path: Path, base_year: int, target: Target, frame=None) -> dict[int, int]:
+    """ccode -> 1 if an onset happened in the target's window after ``base_year``
+    (``frame``: the file already read)."""
     name = str(path)
-    frame = _read_csv(path)
+    frame = _read_csv(path) if frame is None else frame
     missing = [c for c in ("ccode", "year", "mk_onset") if c not in frame.columns]
     if missing:
         raise InputError(Problem(name, "missing column(s): " + ", ".join(missing)
@@ -346,8 +347,9 @@ def scorecard(specs: list[str], outcomes: Path, years: list[int],
             raise InputError(Problem(label, "no forecast from base year "
                                             f"{', '.join(map(str, missing))}"))
     countries, outcome, dropped = {}, {}, {label: {} for label in labels}
+    mk = _read_csv(outcomes)
     for b in years:
-        outcome[b] = read_outcomes(outcomes, b, target)
+        outcome[b] = read_outcomes(outcomes, b, target, mk)
         common = set(outcome[b])
         for label in labels:
             common &= set(forecasts[label][b].probability)
