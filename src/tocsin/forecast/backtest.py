@@ -74,10 +74,16 @@ def _auc(y, p) -> float:
     return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+def top_k(outcome, probability, ccode, k: int) -> int:
+    """Onsets among the k highest probabilities; ties broken by country code so the
+    count is reproducible."""
+    order = np.lexsort((ccode, -probability))
+    return int(outcome[order[:k]].sum())
+
+
 def _top_k(frame, k: int) -> int:
-    # rank by probability, ties broken by country code so the count is reproducible
-    order = frame.sort_values(["probability", "ccode"], ascending=[False, True], kind="stable")
-    return int(order["outcome"].iloc[:k].sum())
+    return top_k(frame["outcome"].to_numpy(), frame["probability"].to_numpy(),
+                 frame["ccode"].to_numpy(), k)
 
 
 def score(frame) -> dict:

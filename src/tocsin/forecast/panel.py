@@ -80,6 +80,24 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def read_csv(path: Path, **options):
+    """pandas.read_csv, with any failure to read turned into an InputError naming
+    the file."""
+    import pandas as pd
+
+    name = str(path)
+    try:
+        return pd.read_csv(path, **options)
+    except FileNotFoundError:
+        raise InputError(Problem(name, "no such file")) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        message = f"not a readable CSV file ({exc.__class__.__name__}: {detail})"
+        raise InputError(Problem(name, message)) from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise InputError(Problem(name, f"cannot read: {exc.strerror}")) from None
+
+
 def read_panel(path: Path | str, *, columns: tuple[str, ...] = EWP_PREDICTORS,
                outcomes: tuple[str, ...] = ()):
     """Read the prepared-predictors CSV; check the columns we need and their types.
@@ -92,17 +110,7 @@ def read_panel(path: Path | str, *, columns: tuple[str, ...] = EWP_PREDICTORS,
 
     path = Path(path)
     name = str(path)
-    try:
-        frame = pd.read_csv(path, low_memory=False)
-    except FileNotFoundError:
-        raise InputError(Problem(name, "no such file")) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        message = f"not a readable CSV file ({exc.__class__.__name__}: {detail})"
-        raise InputError(Problem(name, message)) from None
-    except (IsADirectoryError, PermissionError) as exc:
-        raise InputError(Problem(name, f"cannot read: {exc.strerror}")) from None
-
+    frame = read_csv(path, low_memory=False)
     needed = [*KEYS, *columns, *outcomes]
     missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
     if missing:

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from tocsin.errors import InputError, Problem
-from tocsin.forecast.backtest import _auc, score
+from tocsin.forecast.backtest import BacktestResult, _auc, top_k
 from tocsin.forecast.models import SEED
-from tocsin.forecast.panel import Target
+from tocsin.forecast.panel import Target, read_csv
 
 # Tocsin and EWP's 2022-2025 editions write ccode; EWP's 2018-2021 editions COW.
 KEY_COLUMNS = ("ccode", "COW")
@@ -59,19 +59,7 @@ class Forecast:
 
 
 def _read_csv(path: Path):
-    import pandas as pd
-
-    name = str(path)
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError(Problem(name, "no such file")) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        raise InputError(Problem(name, f"not a readable CSV file "
-                                       f"({exc.__class__.__name__}: {detail})")) from None
-    except (IsADirectoryError, PermissionError) as exc:
-        raise InputError(Problem(name, f"cannot read: {exc.strerror}")) from None
+    return read_csv(path, dtype=str, keep_default_na=False)
 
 
 def split_spec(spec: str) -> tuple[str | None, Path, str | None]:
@@ -233,58 +221,55 @@ class Scorecard:
     outcome: dict[int, dict[int, int]]  # base year -> ccode -> 0/1
     dropped: dict[str, dict[int, list[int]]]  # label -> base year -> ccodes left out
 
-    def frame(self, label: str):
+    def result(self) -> BacktestResult:
+        """The forecasts as a backtest's predictions (one "model" per label), so that
+        pooling, per-year scores and the bootstrap over base years are the backtest's."""
         import pandas as pd
 
         parts = []
-        for b in self.years:
-            f, codes = self.forecasts[label][b], self.countries[b]
-            parts.append(pd.DataFrame({
-                "base_year": b, "ccode": codes,
-                "outcome": [self.outcome[b][c] for c in codes],
-                "probability": [f.probability[c] for c in codes]}))
-        return pd.concat(parts, ignore_index=True)
+        for label in self.labels:
+            for b in self.years:
+                f, codes = self.forecasts[label][b], self.countries[b]
+                parts.append(pd.DataFrame({
+                    "base_year": b, "model": label, "ccode": codes,
+                    "outcome": [self.outcome[b][c] for c in codes],
+                    "probability": [f.probability[c] for c in codes]}))
+        return BacktestResult(self.target, self.years, tuple(self.labels),
+                              pd.concat(parts, ignore_index=True))
 
     def scores(self) -> dict[str, dict]:
         """Pooled over the base years (top 10 / top 30 counted within each year)."""
-        return {label: score(self.frame(label)) for label in self.labels}
+        return self.result().pooled()
 
     def per_year(self) -> dict[str, dict[int, dict]]:
-        return {label: {int(b): score(g.drop(columns="base_year"))
-                        for b, g in self.frame(label).groupby("base_year")}
-                for label in self.labels}
+        return self.result().per_year()
 
     def versus_first(self, n_boot: int = N_BOOT, seed: int = SEED) -> dict[str, dict]:
         """Each forecaster minus the first on pooled AUC and top-30 onsets, with 90%
-        intervals from a paired bootstrap (the same draw for both): over base years
-        when there are several, as the backtest does, else over countries."""
+        intervals from a paired bootstrap: over base years when there are several
+        (the backtest's own comparison), else over the countries of the one year."""
         if len(self.labels) < 2:
             return {}
-        frames = {label: self.frame(label) for label in self.labels}
-        y = frames[self.labels[0]]["outcome"].to_numpy()
-        codes = frames[self.labels[0]]["ccode"].to_numpy()
-        year = frames[self.labels[0]]["base_year"].to_numpy()
-        groups = [np.flatnonzero(year == b) for b in self.years]
-        rng = np.random.default_rng(seed)
+        result = self.result()
         if len(self.years) > 1:
-            draws = [[groups[i] for i in rng.integers(0, len(groups), len(groups))]
-                     for _ in range(n_boot)]
-        else:
-            draws = [[rng.integers(0, len(y), len(y))] for _ in range(n_boot)]
-        scores = self.scores()
-        first = self.labels[0]
-        p0 = frames[first]["probability"].to_numpy()
+            return result.compare(self.labels[0], n_boot=n_boot, seed=seed)
+        preds = result.predictions
+        first = preds[preds["model"] == self.labels[0]]
+        y, codes = first["outcome"].to_numpy(), first["ccode"].to_numpy()
+        rng = np.random.default_rng(seed)
+        draws = [rng.integers(0, len(y), len(y)) for _ in range(n_boot)]
+        scores = result.pooled()
         out = {}
         for label in self.labels[1:]:
-            p1 = frames[label]["probability"].to_numpy()
+            p0 = first["probability"].to_numpy()
+            p1 = preds.loc[preds["model"] == label, "probability"].to_numpy()
             auc_d, top_d = [], []
-            for parts in draws:
-                idx = np.concatenate(parts)
+            for idx in draws:
                 if 0 < y[idx].sum() < len(idx):
                     auc_d.append(_auc(y[idx], p1[idx]) - _auc(y[idx], p0[idx]))
-                top_d.append(sum(_top30(y[i], p1[i], codes[i]) - _top30(y[i], p0[i], codes[i])
-                                 for i in parts))
-            a, b = scores[label], scores[first]
+                top_d.append(top_k(y[idx], p1[idx], codes[idx], 30)
+                             - top_k(y[idx], p0[idx], codes[idx], 30))
+            a, b = scores[label], scores[self.labels[0]]
             out[label] = {
                 "auc_diff": None if a["auc"] is None or b["auc"] is None else a["auc"] - b["auc"],
                 "auc_diff_90": [float(np.quantile(auc_d, q)) for q in (0.05, 0.95)]
@@ -317,12 +302,6 @@ class Scorecard:
                          for label, v in self.per_year().items()},
             "versus_first": self.versus_first(),
         }
-
-
-def _top30(y, p, codes) -> int:
-    # the backtest's order: probability down, ties by country code
-    order = np.lexsort((codes, -p))
-    return int(y[order[:30]].sum())
 
 
 def scorecard(specs: list[str], outcomes: Path, years: list[int],
