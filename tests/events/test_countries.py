@@ -1,4 +1,4 @@
-"""The country crosswalks shipped in src/tocsin/events/data/."""
+"""The country codes and crosswalks shipped in src/tocsin/countries/data/."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import gzip
 import pycountry
 import pytest
 
+from tocsin.countries import tables, to_iso3
 from tocsin.events import countries
-from tocsin.events.countries import tables, to_iso3
 
 
 def test_iso_table_matches_pycountry():

@@ -27,7 +27,7 @@ def test_model_file_records_provenance(model_2014):
 def test_train_defaults_to_the_chosen_model():
     import inspect
 
-    from tocsin.forecast.cli import train
+    from tocsin.cli.forecast import train
     from tocsin.forecast.models import CHOSEN
     from tocsin.forecast.workflow import train as fit
 

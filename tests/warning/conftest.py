@@ -2,9 +2,9 @@
 home reached through the same code as the command line.
 
 When the web tests are collected in the same run, pytest-django has configured
-Django and blocks database access outside its ``db`` fixture; the lifecycle points
-Django at each test home's own SQLite file instead, so access is unblocked here and
-the default database settings are put back afterwards.
+Django and blocks database access outside its ``db`` fixture; ``tocsin.web.setup``
+points Django at each test home's own SQLite file instead, so access is unblocked
+here and the default database settings are put back afterwards.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def _alerts_database(django_db_blocker):
             from django.db import connections
 
             saved = copy.deepcopy(connections["default"].settings_dict)
+            saved_home = (settings.HOME, settings.MEDIA_ROOT)
     except Exception:
         saved = None
     if django_db_blocker is None:  # pytest-django is not managing Django in this run
@@ -37,17 +38,14 @@ def _alerts_database(django_db_blocker):
     with django_db_blocker.unblock():
         yield
         if saved is not None:
+            from django.conf import settings as django_settings
             from django.db import connections
-
-            from tocsin.warning import lifecycle
 
             conn = connections["default"]
             conn.close()
             conn.settings_dict.clear()
             conn.settings_dict.update(saved)
-            if lifecycle.PARKED:  # the web tests' in-memory database, kept alive
-                conn.connection = lifecycle.PARKED[0][1]
-                lifecycle.PARKED.clear()
+            django_settings.HOME, django_settings.MEDIA_ROOT = saved_home
 
 
 def need(path: Path) -> Path:

@@ -77,9 +77,9 @@ def test_user_rules_in_the_home_replace_shipped_ones(tmp_path):
 def test_validate_command(tmp_path, run):
     f = tmp_path / "mine.yaml"
     f.write_text(BAD)
-    code, out, _ = run("warn", "validate", f)
+    code, _, err = run("warn", "validate", f)
     assert code == 1
-    assert "invalid, " in out and ":11: unknown event class" in out
+    assert "invalid, " in err and ":11: unknown event class" in err
     from tocsin.warning.rules import SHIPPED_DIR
 
     code, out, _ = run("warn", "validate", SHIPPED_DIR / "default.yaml")

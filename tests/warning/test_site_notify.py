@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from tests.warning.test_notify import smtp_server  # noqa: F401 (fixture)
-from tocsin.warning.rules import severity_rank
+from tocsin.warning import severity
 
 ACK = re.compile(r"Acknowledge: tocsin warn ack (\d+)")
 
@@ -43,10 +43,11 @@ def _subscribe(home, username, account_email="", **sub):
     """An account of the site of ``home`` with a subscription (the inbox's model)."""
     from django.contrib.auth import get_user_model
 
-    from tocsin.warning import lifecycle
-    from tocsin.web.inbox.models import Subscription
+    from tocsin.web import setup
 
-    lifecycle.connect(home)
+    setup(home)
+    from tocsin.web.alerts.models import Subscription
+
     user = get_user_model().objects.create(username=username, email=account_email)
     Subscription.objects.create(user=user, **sub)
     return user
@@ -57,19 +58,22 @@ def _mails(got) -> list[tuple[str, int]]:
 
 
 def _expected(home, user_email, countries, min_severity) -> set[tuple[str, int]]:
-    from tocsin.warning import lifecycle
+    from tocsin.web import setup
 
-    return {(user_email, a.pk) for a in lifecycle.query(home)
+    setup(home)
+    from tocsin.web.alerts import store
+
+    return {(user_email, a.pk) for a in store.query()
             if not a.baseline and (not countries or a.country in countries)
-            and severity_rank(a.severity) >= severity_rank(min_severity)}
+            and severity.rank(a.severity) >= severity.rank(min_severity)}
 
 
 def test_warn_run_emails_site_subscribers_once(home, run, smtp_server):  # noqa: F811
-    from tocsin.warning import lifecycle
+    from tocsin.web import setup
 
-    lifecycle.connect(home)  # the site database of this home (Django set up for it)
+    setup(home)  # the site database of this home (Django set up for it)
+    from tocsin.web.alerts.delivery import deliver_open
     from tocsin.web.alerts.models import Delivery
-    from tocsin.web.inbox.notify import deliver
 
     _, got = smtp_server
     alice = _subscribe(home, "alice", "alice@example.org", countries=["MMR"],
@@ -96,23 +100,23 @@ def test_warn_run_emails_site_subscribers_once(home, run, smtp_server):  # noqa:
     # Again: no new alert, nothing sent. The catch-up command skips what went out.
     code, out, _ = run("warn", "run", "--home", home)
     assert code == 0 and "notifications:" not in out
-    lifecycle.connect(home)
-    assert deliver(home) == []
+    setup(home)
+    assert deliver_open(home) == []
     assert len(got) == len(want)
 
     # Someone who subscribes later gets the open alerts from the catch-up command, once.
     _subscribe(home, "erin", "erin@example.org", countries=["MMR"], min_severity="critical")
-    sent = deliver(home)
+    sent = deliver_open(home)
     erin = _expected(home, "erin@example.org", ["MMR"], "critical")
     assert erin and {("erin@example.org", d["alert"]) for d in sent if d["ok"]} == erin
-    assert deliver(home) == []
+    assert deliver_open(home) == []
     assert _mails(got) == sorted(want | erin)
 
 
 def test_no_notify_sends_nothing(home, run, smtp_server):  # noqa: F811
-    from tocsin.warning import lifecycle
+    from tocsin.web import setup
 
-    lifecycle.connect(home)
+    setup(home)
     from tocsin.web.alerts.models import Delivery
 
     _, got = smtp_server
@@ -125,11 +129,11 @@ def test_no_notify_sends_nothing(home, run, smtp_server):  # noqa: F811
 
 def test_a_failed_send_is_reported_and_retried_never_doubled(home, run,
                                                              smtp_server):  # noqa: F811
-    from tocsin.warning import lifecycle
+    from tocsin.web import setup
 
-    lifecycle.connect(home)
+    setup(home)
+    from tocsin.web.alerts.delivery import deliver_open
     from tocsin.web.alerts.models import Delivery
-    from tocsin.web.inbox.notify import deliver
 
     port, got = smtp_server
     alice = _subscribe(home, "alice", "alice@example.org", countries=["MMR"],
@@ -141,10 +145,12 @@ def test_a_failed_send_is_reported_and_retried_never_doubled(home, run,
     assert failed and f"notifications: 0 sent to 0 subscriber(s), {failed} failed" in out
     assert "failed:" in err
     (home / "subscribers.yaml").write_text(f"smtp: {{host: 127.0.0.1, port: {port}}}\n")
-    lifecycle.connect(home)
-    assert sum(d["ok"] for d in deliver(home)) == failed  # the catch-up retries them
-    assert deliver(home) == [] and len(got) == failed
+    setup(home)
+    assert sum(d["ok"] for d in deliver_open(home)) == failed  # the catch-up retries them
+    assert deliver_open(home) == [] and len(got) == failed
     # a delivery claimed by one process is not claimed by another
+    from tocsin.web.alerts import store
+
     alert = Delivery.objects.filter(subscriber=f"user-{alice.pk}").first().alert_id
-    assert lifecycle.claim(alert, "someone", "email") is True
-    assert lifecycle.claim(alert, "someone", "email") is False
+    assert store.claim(alert, "someone", "email") is True
+    assert store.claim(alert, "someone", "email") is False

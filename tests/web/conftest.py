@@ -20,12 +20,11 @@ if os.environ.get("TOCSIN_TEST_DATABASE_URL"):
     os.environ["TOCSIN_DATABASE_URL"] = os.environ["TOCSIN_TEST_DATABASE_URL"]
 else:
     os.environ.pop("TOCSIN_DATABASE_URL", None)
-os.environ["DJANGO_SETTINGS_MODULE"] = "tocsin.web.settings"
+from tocsin.web import setup  # noqa: E402
 
-import django  # noqa: E402
-
-# pytest-django configured itself before this conftest was read; set Django up now.
-django.setup()
+# pytest-django configured itself before this conftest was read; set Django up now, as
+# every entry point does. pytest-django makes and migrates the test database.
+setup(_HOME, migrate=False)
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "assessment.yaml"

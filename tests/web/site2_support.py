@@ -55,9 +55,9 @@ def site2(world, settings):
     own focal point and assessor, and an API token per user."""
     from tocsin.web.accounts.models import CountryRole
     from tocsin.web.api.models import ApiToken
+    from tocsin.web.assessments import convert
     from tocsin.web.countries.forecasts import import_csv
     from tocsin.web.testing import PASSWORD, example_model
-    from tocsin.web.workspace import convert
 
     home, rows, paths = events_home()
     settings.HOME = home

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.web.site2_support import site2  # noqa: F401  (fixture)
 
-NAMESPACES = ("countries", "inbox", "tracker", "api_tokens", "api")
+NAMESPACES = ("countries", "alerts", "tracker", "api_tokens", "api")
 ROLES = ["anonymous", "admin", "focal", "viewer", "assessor", "assessor2", "contributor",
          "focal_uga", "outsider", "focal_mmr", "assessor_mmr"]
 LOGGED_IN = set(ROLES) - {"anonymous"}
@@ -50,13 +50,13 @@ def cases(w):
     return {
         "countries:watch_list": [("", {}, LOGGED_IN, None)],
         "countries:country": [("MMR", {"iso3": "MMR"}, LOGGED_IN, None)],
-        "inbox:list": [("", {}, LOGGED_IN, None)],
-        "inbox:subscription": [("", {}, LOGGED_IN, LOGGED_IN)],
-        "inbox:detail": [("", {"pk": a}, LOGGED_IN, None)],
-        "inbox:status": [("", {"pk": a}, None, {"admin", "focal_mmr"})],
-        "inbox:assign": [("", {"pk": a}, None, {"admin", "focal_mmr"})],
-        "inbox:comment": [("", {"pk": a}, None, {"admin", "focal_mmr", "assessor_mmr"})],
-        "inbox:evidence": [("", {"pk": a}, None, {"assessor_mmr"})],
+        "alerts:list": [("", {}, LOGGED_IN, None)],
+        "alerts:subscription": [("", {}, LOGGED_IN, LOGGED_IN)],
+        "alerts:detail": [("", {"pk": a}, LOGGED_IN, None)],
+        "alerts:status": [("", {"pk": a}, None, {"admin", "focal_mmr"})],
+        "alerts:assign": [("", {"pk": a}, None, {"admin", "focal_mmr"})],
+        "alerts:comment": [("", {"pk": a}, None, {"admin", "focal_mmr", "assessor_mmr"})],
+        "alerts:evidence": [("", {"pk": a}, None, {"assessor_mmr"})],
         "tracker:overview": [("", {}, LOGGED_IN, None)],
         "tracker:country": [("KEN", {"iso3": "KEN"}, LOGGED_IN, None)],
         "tracker:update": [("KEN", {"iso3": "KEN", "item": "focal_point"}, None,
@@ -71,22 +71,28 @@ def cases(w):
 
 def post_data(name, w):
     return {
-        "inbox:status": {"to": "acknowledged"},
-        "inbox:assign": {"user": w.users["assessor_mmr"].pk},
-        "inbox:comment": {"text": "seen"},
-        "inbox:evidence": {"assessment": w.mmr.pk, "indicator": w.indicator},
-        "inbox:subscription": {"countries": "MMR", "min_severity": "high", "active": "on"},
+        "alerts:status": {"to": "acknowledged"},
+        "alerts:assign": {"user": w.users["assessor_mmr"].pk},
+        "alerts:comment": {"text": "seen"},
+        "alerts:evidence": {"assessment": w.mmr.pk, "indicator": w.indicator},
+        "alerts:subscription": {"countries": "MMR", "min_severity": "high", "active": "on"},
         "tracker:update": {"focal_point-status": "done", "rome_statute-status": "done"},
         "api_tokens:tokens": {"name": "x"},
     }.get(name, {})
 
 
 def fingerprint():
-    from tocsin.web.alerts.models import Alert, AlertChange
+    from tocsin.web.alerts.models import (
+        Alert,
+        AlertChange,
+        Assignment,
+        EvidenceLink,
+        Note,
+        Subscription,
+    )
     from tocsin.web.api.models import ApiToken
-    from tocsin.web.inbox.models import Assignment, EvidenceLink, Note, Subscription
+    from tocsin.web.assessments.models import Evidence
     from tocsin.web.tracker.models import Recommendation
-    from tocsin.web.workspace.models import Evidence
 
     return (sorted(Alert.objects.values_list("pk", "status")), AlertChange.objects.count(),
             sorted(Assignment.objects.values_list("alert_id", "assignee_id")),

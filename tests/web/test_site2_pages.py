@@ -69,17 +69,17 @@ def test_acknowledge_then_dismiss_needs_reason(client, site2):  # noqa: F811
 
     a = site2.mmr_alert
     client.force_login(site2.users["focal_mmr"])
-    client.post(reverse("inbox:status", args=[a.pk]), {"to": "acknowledged"})
+    client.post(reverse("alerts:status", args=[a.pk]), {"to": "acknowledged"})
     a.refresh_from_db()
     assert a.status == "acknowledged"
     change = AlertChange.objects.get(alert=a)
     assert change.actor_name == "focal_mmr" and change.to_status == "acknowledged"
     assert AuditEvent.objects.filter(object_type="alert", action="status",
                                      object_id=str(a.pk)).exists()
-    client.post(reverse("inbox:status", args=[a.pk]), {"to": "dismissed", "reason": ""})
+    client.post(reverse("alerts:status", args=[a.pk]), {"to": "dismissed", "reason": ""})
     a.refresh_from_db()
     assert a.status == "acknowledged"  # refused without a reason
-    client.post(reverse("inbox:status", args=[a.pk]), {"to": "dismissed", "reason": "duplicate"})
+    client.post(reverse("alerts:status", args=[a.pk]), {"to": "dismissed", "reason": "duplicate"})
     a.refresh_from_db()
     assert (a.status, a.reason) == ("dismissed", "duplicate")
 
@@ -87,30 +87,30 @@ def test_acknowledge_then_dismiss_needs_reason(client, site2):  # noqa: F811
 def test_assign_and_comment(client, site2):  # noqa: F811
     a = site2.mmr_alert
     client.force_login(site2.users["focal_mmr"])
-    client.post(reverse("inbox:assign", args=[a.pk]), {"user": site2.users["assessor_mmr"].pk})
-    client.post(reverse("inbox:comment", args=[a.pk]), {"text": "Checking with the office."})
+    client.post(reverse("alerts:assign", args=[a.pk]), {"user": site2.users["assessor_mmr"].pk})
+    client.post(reverse("alerts:comment", args=[a.pk]), {"text": "Checking with the office."})
     # someone without a role in MMR cannot be assigned
-    client.post(reverse("inbox:assign", args=[a.pk]), {"user": site2.users["outsider"].pk})
+    client.post(reverse("alerts:assign", args=[a.pk]), {"user": site2.users["outsider"].pk})
     a.refresh_from_db()
     assert a.assignment.assignee == site2.users["assessor_mmr"]
     assert a.notes.get().text == "Checking with the office."
     client.force_login(site2.users["assessor_mmr"])
-    body = client.get(reverse("inbox:list") + "?assigned=me").content.decode()
+    body = client.get(reverse("alerts:list") + "?assigned=me").content.decode()
     assert f'data-alert="{a.pk}"' in body
 
 
 def test_alert_page_shows_its_events(admin_client, site2):  # noqa: F811
     a = site2.mmr_alert
-    body = admin_client.get(reverse("inbox:detail", args=[a.pk])).content.decode()
+    body = admin_client.get(reverse("alerts:detail", args=[a.pk])).content.decode()
     assert a.event_ids[0] in body
 
 
 def test_use_as_evidence_links_alert_into_assessment_and_report(client, site2):  # noqa: F811
-    from tocsin.web.inbox.models import EvidenceLink
+    from tocsin.web.alerts.models import EvidenceLink
 
     a = site2.mmr_alert
     client.force_login(site2.users["assessor_mmr"])
-    resp = client.post(reverse("inbox:evidence", args=[a.pk]),
+    resp = client.post(reverse("alerts:evidence", args=[a.pk]),
                        {"assessment": site2.mmr.pk, "indicator": f"un-foa-2014:{site2.indicator}"})
     assert resp.status_code == 302
     link = EvidenceLink.objects.get(alert=a)
@@ -118,18 +118,18 @@ def test_use_as_evidence_links_alert_into_assessment_and_report(client, site2): 
     assert ev.rating.item == site2.indicator and ev.rating.entry.user == site2.users["assessor_mmr"]
     assert ev.data["event_id"] == a.event_ids[0]
     assert f"Tocsin alert #{a.pk}" in ev.data["text"]
-    assert ev.data["url"].endswith(reverse("inbox:detail", args=[a.pk]))
+    assert ev.data["url"].endswith(reverse("alerts:detail", args=[a.pk]))
     # in the assessment's rating page and in its report
     section = site2.indicator.split(".")[0]
-    page = client.get(reverse("workspace:rate_section", args=[site2.mmr.pk, section]))
+    page = client.get(reverse("assessments:rate_section", args=[site2.mmr.pk, section]))
     assert f"Tocsin alert #{a.pk}" in page.content.decode()
-    report = client.get(reverse("workspace:report", args=[site2.mmr.pk, "html"]))
+    report = client.get(reverse("assessments:report", args=[site2.mmr.pk, "html"]))
     text = b"".join(report.streaming_content) if report.streaming else report.content
     assert f"Tocsin alert #{a.pk}".encode() in text
     assert a.event_ids[0].encode() in text
     # the alert page says where it was used
     assert "Myanmar test assessment" in client.get(
-        reverse("inbox:detail", args=[a.pk])).content.decode()
+        reverse("alerts:detail", args=[a.pk])).content.decode()
 
 
 def test_tracker_seeded_from_treaty_snapshot_with_date(admin_client, site2):  # noqa: F811
@@ -176,11 +176,11 @@ def test_subscription_delivered_by_warning_notifications(client, site2):  # noqa
 
     from aiosmtpd.controller import Controller
 
+    from tocsin.web.alerts.delivery import deliver_open
     from tocsin.web.alerts.models import Delivery
-    from tocsin.web.inbox.notify import deliver
 
     client.force_login(site2.users["viewer"])
-    client.post(reverse("inbox:subscription"), {"countries": "MMR", "min_severity": "critical",
+    client.post(reverse("alerts:subscription"), {"countries": "MMR", "min_severity": "critical",
                                                 "email": "", "active": "on"})
     got = []
 
@@ -198,8 +198,8 @@ def test_subscription_delivered_by_warning_notifications(client, site2):  # noqa
         (site2_home := __import__("django.conf").conf.settings.HOME)
         (site2_home / "subscribers.yaml").write_text(
             f"smtp:\n  host: 127.0.0.1\n  port: {port}\nsubscribers: []\n")
-        first = deliver(site2_home)
-        again = deliver(site2_home)
+        first = deliver_open(site2_home)
+        again = deliver_open(site2_home)
     finally:
         ctl.stop()
         (site2_home / "subscribers.yaml").unlink()
@@ -219,7 +219,7 @@ def test_french_interface(client, site2):  # noqa: F811
     body = client.get(reverse("tracker:country", args=["KEN"]),
                       HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "les sept recommandations" in body and "ancien, pas à jour" in body
-    body = client.get(reverse("inbox:list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    body = client.get(reverse("alerts:list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Boîte de réception des alertes" in body
     body = client.get(reverse("countries:country", args=["MMR"]),
                       HTTP_ACCEPT_LANGUAGE="fr").content.decode()

@@ -80,33 +80,33 @@ def cases(w):
         "audit:export": [("", {}, {"admin"}, None)],
         # Django's language switch: sets a cookie and redirects; reads and writes nothing.
         "set_language": [("", {}, anyone, anyone)],
-        "workspace:home": [("", {}, LOGGED_IN, None)],
-        "workspace:new": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
-        "workspace:import": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
-        "workspace:detail": per_assessment("readers", None),
-        "workspace:scores": per_assessment("readers", None),
-        "workspace:gaps": per_assessment("readers", None),
-        "workspace:rate": per_assessment("readers", None),
-        "workspace:rate_section": per_assessment("readers", None,
+        "assessments:home": [("", {}, LOGGED_IN, None)],
+        "assessments:new": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
+        "assessments:import": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
+        "assessments:detail": per_assessment("readers", None),
+        "assessments:scores": per_assessment("readers", None),
+        "assessments:gaps": per_assessment("readers", None),
+        "assessments:rate": per_assessment("readers", None),
+        "assessments:rate_section": per_assessment("readers", None,
                                                  {"section": w.ken_rf}),
-        "workspace:members": per_assessment("readers", "owners"),
-        "workspace:rate_item": per_assessment(None, "members",
+        "assessments:members": per_assessment("readers", "owners"),
+        "assessments:rate_item": per_assessment(None, "members",
                                               {"kind": "indicator", "item_id": fw_ind}),
-        "workspace:add_evidence": per_assessment(None, "members",
+        "assessments:add_evidence": per_assessment(None, "members",
                                                  {"kind": "indicator", "item_id": fw_ind}),
-        "workspace:status": per_assessment(None, "owners"),
-        "workspace:revise": per_assessment(None, "owners"),
-        "workspace:delete": per_assessment(None, "owners"),
-        "workspace:export": per_assessment("owners", None),
-        "workspace:version": per_assessment("owners", None, {"number": 1}),
-        "workspace:report": per_assessment("readers", None, {"fmt": "html"}),
-        "workspace:evidence_file": [
+        "assessments:status": per_assessment(None, "owners"),
+        "assessments:revise": per_assessment(None, "owners"),
+        "assessments:delete": per_assessment(None, "owners"),
+        "assessments:export": per_assessment("owners", None),
+        "assessments:version": per_assessment("owners", None, {"number": 1}),
+        "assessments:report": per_assessment("readers", None, {"fmt": "html"}),
+        "assessments:evidence_file": [
             ("public", {"pk": ev["public"]}, KEN_READERS, None),
             ("sensitive", {"pk": ev["sensitive"]}, {"focal", "assessor"}, None),
             ("other's sensitive", {"pk": ev["other_sensitive"]}, {"focal", "assessor2"}, None),
             ("other country", {"pk": ev["uga"]}, UGA_READERS, None),
         ],
-        "workspace:evidence_delete": [
+        "assessments:evidence_delete": [
             ("public", {"pk": ev["public"]}, None, {"focal", "assessor"}),
             ("sensitive", {"pk": ev["sensitive"]}, None, {"focal", "assessor"}),
             ("other's sensitive", {"pk": ev["other_sensitive"]}, None, {"focal", "assessor2"}),
@@ -120,16 +120,16 @@ RULE_NAMES = {
     "accounts:invite", "accounts:accept", "accounts:users", "accounts:user_role_add",
     "accounts:user_role_remove", "accounts:user_active", "audit:log", "audit:export",
     "set_language",
-    "workspace:home", "workspace:new", "workspace:import", "workspace:detail",
-    "workspace:scores", "workspace:gaps", "workspace:rate", "workspace:rate_section",
-    "workspace:members", "workspace:rate_item", "workspace:add_evidence", "workspace:status",
-    "workspace:revise", "workspace:delete", "workspace:export", "workspace:version",
-    "workspace:report", "workspace:evidence_file", "workspace:evidence_delete",
+    "assessments:home", "assessments:new", "assessments:import", "assessments:detail",
+    "assessments:scores", "assessments:gaps", "assessments:rate", "assessments:rate_section",
+    "assessments:members", "assessments:rate_item", "assessments:add_evidence", "assessments:status",
+    "assessments:revise", "assessments:delete", "assessments:export", "assessments:version",
+    "assessments:report", "assessments:evidence_file", "assessments:evidence_delete",
 }
 
 
 # Walked by test_site2_authz.py (the site's part 2), with its own matrix.
-PART2_NAMESPACES = ("countries", "inbox", "tracker", "api_tokens", "api")
+PART2_NAMESPACES = ("countries", "alerts", "tracker", "api_tokens", "api")
 
 
 def test_every_url_has_a_rule():
@@ -146,7 +146,7 @@ def fingerprint():
     from django.db.models import Count, Max, Sum
 
     from tocsin.web.accounts.models import CountryRole, Invitation
-    from tocsin.web.workspace.models import Assessment, AssessorEntry, Evidence, Rating
+    from tocsin.web.assessments.models import Assessment, AssessorEntry, Evidence, Rating
 
     def agg(qs, *fields):
         return tuple(qs.aggregate(Count("pk"), Sum("pk"), *(Max(f) for f in fields)).values())
@@ -175,9 +175,9 @@ def post_data(name, w):
     """Plausible bodies, so that an allowed request gets past its form to the write."""
     ind = w.ken_indicator
     return {
-        "workspace:rate_item": {f"indicator-{ind}-level": "2"},
-        "workspace:add_evidence": {f"ev-indicator-{ind}-text": "A source"},
-        "workspace:status": {"action": "submit"},
+        "assessments:rate_item": {f"indicator-{ind}-level": "2"},
+        "assessments:add_evidence": {f"ev-indicator-{ind}-text": "A source"},
+        "assessments:status": {"action": "submit"},
         "accounts:user_role_add": {"role": "viewer", "country": "UGA"},
     }.get(name, {})
 
@@ -185,8 +185,8 @@ def post_data(name, w):
 @pytest.fixture
 def walk_world(world):
     from tocsin.web.accounts.models import CountryRole, Invitation
-    from tocsin.web.workspace import convert
-    from tocsin.web.workspace.models import Version
+    from tocsin.web.assessments import convert
+    from tocsin.web.assessments.models import Version
 
     fw = convert.framework(world.ken.framework_id)
     world.ken_rf = fw.risk_factors[0].id

@@ -89,8 +89,8 @@ def logout(page):
 def test_assessor_rates_focal_point_signs_off(live_server, page, settings):
     from playwright.sync_api import expect
 
+    from tocsin.web.assessments import convert
     from tocsin.web.testing import build_world, load_world
-    from tocsin.web.workspace import convert
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     w = load_world() or build_world()

@@ -15,7 +15,7 @@ def state():
     from django.contrib.auth import get_user_model
 
     from tocsin.web.accounts.models import CountryRole, Invitation
-    from tocsin.web.workspace.models import Assessment, Evidence, Rating
+    from tocsin.web.assessments.models import Assessment, Evidence, Rating
 
     return (sorted((r.pk, str(r.data)) for r in Rating.objects.all()),
             Evidence.objects.count(), Assessment.objects.count(),
@@ -26,7 +26,7 @@ def state():
 
 @pytest.fixture
 def ind(world):
-    from tocsin.web.workspace import convert
+    from tocsin.web.assessments import convert
 
     return convert.framework(world.ken.framework_id).risk_factors[0].indicators[0].id
 
@@ -107,7 +107,7 @@ def test_script_in_text_is_stored_and_shown_escaped(client, world, ind):
 
 
 def test_script_in_names_is_escaped_everywhere(client, world):
-    from tocsin.web.workspace.models import Assessment
+    from tocsin.web.assessments.models import Assessment
 
     Assessment.objects.filter(pk=world.ken.pk).update(title=SCRIPT)
     world.ken.assessors.filter(user=world.users["assessor"]).update(name=SCRIPT)
@@ -125,7 +125,7 @@ def test_script_in_names_is_escaped_everywhere(client, world):
 
 
 def test_javascript_url_from_an_imported_file_is_not_a_link(client, world, ind):
-    from tocsin.web.workspace.models import Evidence
+    from tocsin.web.assessments.models import Evidence
 
     Evidence.objects.filter(pk=world.public.pk).update(
         data={"text": "imported", "url": "javascript:alert(1)"})
@@ -177,7 +177,7 @@ def test_bad_new_assessment(client, world, change, message):
 
 
 def test_new_assessment_from_a_framework(client, world):
-    from tocsin.web.workspace.models import Assessment
+    from tocsin.web.assessments.models import Assessment
 
     client.force_login(world.users["focal"])
     resp = client.post("/assessments/new/", {

@@ -15,7 +15,7 @@ def _login(client, world, name):
 
 
 def _first_indicator(world):
-    from tocsin.web.workspace import convert
+    from tocsin.web.assessments import convert
 
     fw = convert.framework(world.ken.framework_id)
     rf = fw.risk_factors[0]
@@ -24,7 +24,7 @@ def _first_indicator(world):
 
 def test_import_export_round_trip_is_lossless(client, world):
     from tocsin.assessment.io import load_assessment, parse_assessment
-    from tocsin.web.workspace.models import Assessment
+    from tocsin.web.assessments.models import Assessment
 
     _login(client, world, "focal")
     text = EXAMPLE.read_text()
@@ -40,7 +40,7 @@ def test_import_export_round_trip_is_lossless(client, world):
 
 
 def test_imported_file_for_another_country_is_refused(client, world):
-    from tocsin.web.workspace.models import Assessment
+    from tocsin.web.assessments.models import Assessment
 
     _login(client, world, "focal_uga")
     n = Assessment.objects.count()
@@ -76,7 +76,7 @@ def test_rating_changes_the_score_and_is_audited(client, world):
 
 
 def test_contributor_cannot_set_a_level(client, world):
-    from tocsin.web.workspace.models import Rating
+    from tocsin.web.assessments.models import Rating
 
     _rf, ind = _first_indicator(world)
     _login(client, world, "contributor")
@@ -92,7 +92,7 @@ def test_contributor_cannot_set_a_level(client, world):
 
 
 def test_evidence_upload_download_and_sensitivity(client, world):
-    from tocsin.web.workspace.models import Evidence
+    from tocsin.web.assessments.models import Evidence
 
     _rf, ind = _first_indicator(world)
     _login(client, world, "assessor")
@@ -119,7 +119,7 @@ def test_evidence_upload_download_and_sensitivity(client, world):
 
 def test_workflow_final_is_immutable_and_versioned(client, world):
     from tocsin.assessment.io import parse_assessment
-    from tocsin.web.workspace.models import Assessment
+    from tocsin.web.assessments.models import Assessment
 
     _rf, ind = _first_indicator(world)
     pk = world.ken.pk
@@ -185,7 +185,7 @@ def test_verification_status_is_shown_where_indicators_are_rated(client, world):
 
 
 def test_invitation_creates_an_assessor(client, world):
-    from tocsin.web.workspace.models import AssessorEntry
+    from tocsin.web.assessments.models import AssessorEntry
 
     _login(client, world, "focal")
     resp = client.post(f"/assessments/{world.ken.pk}/members/", {
@@ -251,7 +251,7 @@ def test_audit_covers_users_roles_and_deletes(client, world):
 
 def test_rating_a_measure_and_a_trigger(client, world):
     from tocsin.assessment.io import parse_assessment
-    from tocsin.web.workspace import convert
+    from tocsin.web.assessments import convert
 
     fw = convert.framework(world.ken.framework_id)
     m, t = fw.resilience_measures[0].id, fw.triggers[0].id

@@ -12,14 +12,14 @@ recommendations that name the measure.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from pydantic import BaseModel
 
 from tocsin.framework import Framework
 
-if TYPE_CHECKING:
-    from tocsin.assessment.scoring import Scorecard
+GAP_RISK = 50.0               # risk factors at or above this score are examined for gaps
+GAP_RESILIENCE = 70.0         # measures below this score (not "strong") leave a gap
 
 
 class Practice(BaseModel):
@@ -44,14 +44,14 @@ class Gap(BaseModel):
     recommendations: list[str]               # e.g. "R1 Appoint a senior-level R2P focal point"
 
 
-def gap_analysis(scorecard: Scorecard, fw: Framework) -> list[Gap]:
-    """Ranked gaps, most severe first."""
-    from tocsin.assessment.scoring import GAP_RESILIENCE, GAP_RISK
-
-    measures = {m.id: m for m in scorecard.measures}
-    drivers = set(scorecard.overall.drivers)
+def gap_analysis(risk_factors: Iterable, measures: Iterable, drivers: Iterable[str],
+                 fw: Framework) -> list[Gap]:
+    """Ranked gaps, most severe first, from a scorecard's risk-factor and measure scores
+    and the risk factors driving its overall risk."""
+    measures = {m.id: m for m in measures}
+    drivers = set(drivers)
     found = []
-    for rf in scorecard.risk_factors:
+    for rf in risk_factors:
         if rf.score is None or (rf.score < GAP_RISK and rf.id not in drivers):
             continue
         for m in fw.measures_for(rf.id):

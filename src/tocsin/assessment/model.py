@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tocsin.assessment.workflow import AssessmentStatus
 from tocsin.framework.models import ISO3, ItemId
 
 Level = Literal[0, 1, 2, 3, "unknown"]
@@ -35,7 +36,7 @@ AFFILIATION_NAMES = {
     "international": "International",
     "other": "Other",
 }
-Status = Literal["draft", "in-review", "final"]
+Status = AssessmentStatus  # the workflow's statuses (assessment/workflow.py)
 MeasureStatus = Literal["absent", "partial", "in-place", "unknown"]
 Effectiveness = Literal["none", "low", "medium", "high", "unknown"]
 Likelihood = Literal["low", "medium", "high"]

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from tocsin.assessment.gaps import Gap
+from tocsin.assessment.gaps import Gap, gap_analysis
 from tocsin.assessment.model import Assessment
 from tocsin.framework import Framework
 
@@ -29,8 +29,6 @@ STATUS_VALUE = {"absent": 0.0, "partial": 0.5, "in-place": 1.0}
 EFFECTIVENESS_VALUE = {"none": 0.0, "low": 1 / 3, "medium": 2 / 3, "high": 1.0,
                        "unknown": 1 / 3}   # unproven effectiveness is credited as low
 RESILIENCE_BANDS = ((70.0, "strong"), (40.0, "moderate"), (0.0, "weak"))
-GAP_RISK = 50.0               # risk factors at or above this score are examined for gaps
-GAP_RESILIENCE = 70.0         # measures below this score (not "strong") leave a gap
 
 RiskLevel = Literal["low", "moderate", "high", "very-high", "insufficient", "not-rated"]
 ResilienceLevel = Literal["weak", "moderate", "strong", "not-rated"]
@@ -170,8 +168,6 @@ def _counts(values, keys) -> dict[str, int]:
 
 def score(a: Assessment, fw: Framework) -> Scorecard:
     """Score an assessment that was checked against ``fw``."""
-    from tocsin.assessment.gaps import gap_analysis
-
     gov = [x.id for x in a.assessors if x.affiliation == GOVERNMENT]
     cso = [x.id for x in a.assessors if x.affiliation == CIVIL_SOCIETY]
     indicators = [_indicator(a, ind_id, ind, gov, cso) for ind_id, ind in fw.indicators.items()]
@@ -211,7 +207,7 @@ def score(a: Assessment, fw: Framework) -> Scorecard:
         ),
         gaps=[],
     )
-    card.gaps = gap_analysis(card, fw)
+    card.gaps = gap_analysis(risk_factors, measures, card.overall.drivers, fw)
     return card
 
 

@@ -21,8 +21,8 @@ def events_source(home: Path | None = None) -> str | None:
     """The Parquet path the events table is read from, or None for an empty store."""
     if os.environ.get(LAKE_ENV):
         return os.environ[LAKE_ENV]
+    from tocsin.config import home as resolve_home
     from tocsin.events.store import snapshot_paths
-    from tocsin.home import resolve_home
 
     paths = snapshot_paths(resolve_home(home))
     return str(paths["events"]) if paths else None

@@ -35,7 +35,7 @@ def calibration_chart(predictions, path, title: str = "", bins: int = 10) -> Pat
     import altair as alt
     import vl_convert as vlc
 
-    from tocsin.forecast.modelfile import write_atomic
+    from tocsin.atomic import write_atomic
 
     path = Path(path)
     suffix = path.suffix.lower()

@@ -14,12 +14,11 @@ whose origin you trust.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tocsin.atomic import write_atomic
 from tocsin.errors import InputError, Problem
 from tocsin.forecast.models import model_from_dict, model_to_dict
 
@@ -48,27 +47,6 @@ def library_versions() -> dict:
         except PackageNotFoundError:  # pragma: no cover - all are dependencies
             out[name] = None
     return out
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so nothing is half-written."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
-                               prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def save_model(path, model, *, target, base_year: int, train_until: int, train_rows: int,

@@ -84,7 +84,8 @@ def demo_forecast(out_dir) -> Path:
     on EWP's full file, and only the 2024 predictor rows (see data/README.md), so
     this works on a machine without the EWP data. Returns the CSV's path.
     """
-    from tocsin.forecast.modelfile import load_model, write_atomic
+    from tocsin.atomic import write_atomic
+    from tocsin.forecast.modelfile import load_model
 
     base = files("tocsin.forecast").joinpath("data")
     out_dir = Path(out_dir)

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from tocsin.config import home as resolve_home
 from tocsin.errors import InputError, Problem
 from tocsin.framework.models import (
     ExtensionDocument,
@@ -24,7 +25,6 @@ from tocsin.framework.models import (
     Indicator,
     RiskFactor,
 )
-from tocsin.home import resolve_home
 from tocsin.yamlsource import YamlDocument, format_path, pydantic_problems, read_yaml
 
 SHIPPED_DIR = Path(__file__).parent / "data"

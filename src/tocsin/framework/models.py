@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from tocsin.countries import ISO3
 
 Verification = Literal["checked", "recalled-high", "recalled-low"]
 VERIFICATIONS: tuple[str, ...] = ("checked", "recalled-high", "recalled-low")
@@ -34,13 +35,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
 
 
-def _known_iso3(code: str) -> str:
-    if pycountry.countries.get(alpha_3=code) is None:
-        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-3 country code")
-    return code
-
-
-ISO3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_iso3)]
 
 
 class _Model(BaseModel):

@@ -14,13 +14,12 @@ import base64
 import datetime as dt
 from pathlib import Path
 
+from tocsin.assessment.gaps import GAP_RESILIENCE, GAP_RISK
 from tocsin.assessment.model import AFFILIATION_NAMES, LEVEL_NAMES, Assessment
 from tocsin.assessment.scoring import (
     DISAGREEMENT_SPREAD,
     DIVERGENCE_FLAG,
     EFFECTIVENESS_VALUE,
-    GAP_RESILIENCE,
-    GAP_RISK,
     MIN_COVERAGE,
     RESILIENCE_BANDS,
     RISK_BANDS,
@@ -30,31 +29,25 @@ from tocsin.assessment.scoring import (
     score,
 )
 from tocsin.framework import Framework
+from tocsin.reports.labels import (
+    HEADING_LABELS,
+    RESILIENCE_LABELS,
+    RISK_LABELS,
+    STATUS_LABELS,
+)
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 
-RISK_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High", "very-high": "Very high",
-               "insufficient": "Too few ratings", "not-rated": "Not rated"}
-RESILIENCE_LABELS = {"weak": "Weak", "moderate": "Moderate", "strong": "Strong",
-                     "not-rated": "Not rated"}
-STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "final": "Final"}
-HEADING_LABELS = {
-    "building-national-resilience": "Building national resilience",
-    "promoting-and-protecting-human-rights": "Promoting and protecting human rights",
-    "targeted-measures": "Targeted measures to prevent atrocity crimes",
-    "partnerships": "Partnerships for prevention",
-}
 # A recalled indicator text is never shown as if it were checked against the source.
 VERIFICATION_MARKS = {"checked": "", "recalled-high": "†", "recalled-low": "‡"}
 PNG_SCALE = 3  # charts are drawn at 96 dpi; x3 is about 290 dpi, print quality on A4
 
 
 def country_name(code: str) -> str:
-    import pycountry
+    from tocsin import countries
 
-    country = pycountry.countries.get(alpha_3=code)
-    return getattr(country, "common_name", None) or (country.name if country else code)
+    return countries.name(code)
 
 
 def _data_uri(svg: str, raster: bool = False) -> str:

@@ -9,6 +9,7 @@ in the HTML and the PDF. Each function returns an SVG string.
 from __future__ import annotations
 
 from tocsin.assessment.scoring import Scorecard
+from tocsin.reports.labels import RISK_LABELS
 
 FONT = "DejaVu Sans"
 INK = "#1f2933"
@@ -16,8 +17,6 @@ MUTED = "#6b7280"
 # Risk levels: a sequential scale from pale to deep, readable in greyscale print.
 RISK_COLOURS = {"low": "#9cc5a1", "moderate": "#f2c14e", "high": "#e07a36",
                 "very-high": "#a4243b", "insufficient": "#c8ccd2", "not-rated": "#e5e7eb"}
-RISK_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High", "very-high": "Very high",
-               "insufficient": "Too few ratings", "not-rated": "Not rated"}
 LEVEL_COLOURS = ["#edf2f7", "#f6d28b", "#e58a45", "#9f1d35"]  # 0 absent .. 3 severe
 UNKNOWN_COLOUR = "#ffffff"
 RESILIENCE_COLOURS = {"weak": "#c65d3b", "moderate": "#e9c46a", "strong": "#3c8d6b",

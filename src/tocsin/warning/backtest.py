@@ -49,7 +49,7 @@ class Onset:
 
 def read_onsets(path: Path | str) -> list[Onset]:
     """Read ``country,date`` (more columns allowed); every bad row is reported with its line."""
-    import pycountry
+    from tocsin import countries
 
     path = Path(path)
     if not path.exists():
@@ -77,7 +77,7 @@ def read_onsets(path: Path | str) -> list[Onset]:
                                                f"got {len(row)}", n))
             continue
         country, date = row[ci].strip().upper(), row[di].strip()
-        if pycountry.countries.get(alpha_3=country) is None:
+        if not countries.is_known(country):
             problems.append(Problem(str(path), f"{row[ci]!r} is not an ISO 3166-1 alpha-3 "
                                                "country code", n))
             continue

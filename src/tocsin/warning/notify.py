@@ -26,8 +26,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from tocsin.countries import ISO3
 from tocsin.errors import InputError, Problem
-from tocsin.warning.rules import SEVERITIES, Severity, severity_rank
+from tocsin.warning import severity
+from tocsin.warning.severity import Severity
 from tocsin.yamlsource import pydantic_problems, read_yaml
 
 
@@ -54,7 +56,7 @@ class Webhook(_Model):
 
 class Subscriber(_Model):
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-    countries: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]] = []
+    countries: list[ISO3] = []
     min_severity: Severity = "high"
     include_baseline: bool = False  # HDX baseline alerts are for the backtest by default
     email: str | None = None
@@ -65,7 +67,7 @@ class Subscriber(_Model):
             return False
         if self.countries and alert["country"] not in self.countries:
             return False
-        return severity_rank(alert["severity"]) >= severity_rank(self.min_severity)
+        return severity.rank(alert["severity"]) >= severity.rank(self.min_severity)
 
 
 class Subscribers(_Model):
@@ -205,4 +207,3 @@ def deliver(subs: Subscribers, alerts: list[dict], already=None, record=None) ->
     return results
 
 
-__all__ = ["SEVERITIES", "Subscribers", "deliver", "load_subscribers", "sign", "verify"]

@@ -27,11 +27,10 @@ from pydantic import (
 )
 
 from tocsin.errors import InputError, Problem
+from tocsin.warning.severity import Severity
 from tocsin.yamlsource import YamlDocument, pydantic_problems, read_yaml
 
 SHIPPED_DIR = Path(__file__).parent / "rules"
-SEVERITIES = ("low", "medium", "high", "critical")
-Severity = Literal["low", "medium", "high", "critical"]
 Measure = Literal["events", "fatalities", "civilian_fatalities", "actors"]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Ref = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -117,10 +116,6 @@ class RuleFile(_Model):
     version: str | None = None
     description: str | None = None
     rules: list[dict] = Field(min_length=1)
-
-
-def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)
 
 
 def classes_for(rule: Rule) -> list[str]:
@@ -262,7 +257,7 @@ def _loc(where: str) -> tuple:
 
 
 def rule_files(home: Path | str | None = None) -> list[Path]:
-    from tocsin.home import resolve_home
+    from tocsin.config import home as resolve_home
 
     files = sorted(SHIPPED_DIR.glob("*.yaml"))
     local = resolve_home(home) / "alert-rules"

@@ -1,6 +1,7 @@
-"""Reading Tocsin's site configuration from the environment.
-
-Kept apart from ``settings.py`` so it can be tested without configuring Django.
+"""The site's settings that take more than reading a value: the secret key, the
+database entry, the allowed hosts. Values come from ``tocsin.config`` (the one table
+of settings); this module turns them into what Django expects, and can be tested
+without configuring Django.
 """
 
 from __future__ import annotations
@@ -10,36 +11,17 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tocsin.home import resolve_home
-
-TRUE = {"1", "true", "yes", "on"}
-
-
-class ConfigError(Exception):
-    """A configuration value that Tocsin cannot use; the message names the variable."""
-
-
-def env_flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in TRUE
-
-
-def environment() -> str:
-    env = os.environ.get("TOCSIN_ENV", "development").strip().lower() or "development"
-    if env not in ("production", "development"):
-        raise ConfigError(f"TOCSIN_ENV must be 'production' or 'development', not {env!r}")
-    return env
+from tocsin import config
+from tocsin.config import ConfigError
 
 
 def secret_key(home: Path, production: bool) -> str:
     """The key from TOCSIN_SECRET_KEY; in development, one generated once into the home."""
-    key = os.environ.get("TOCSIN_SECRET_KEY", "").strip()
+    key = config.value("TOCSIN_SECRET_KEY")
     if key:
         return key
     if production:
-        raise ConfigError("TOCSIN_SECRET_KEY must be set when TOCSIN_ENV=production "
+        raise ConfigError("TOCSIN_SECRET_KEY", "must be set when TOCSIN_ENV=production "
                           "(50+ random characters, e.g. from `python -c \"import secrets; "
                           "print(secrets.token_urlsafe(50))\"`)")
     path = home / "secret_key"
@@ -52,24 +34,28 @@ def secret_key(home: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
-def database(url: str | None, home: Path) -> dict:
-    """A Django DATABASES entry from TOCSIN_DATABASE_URL (default: SQLite under the home)."""
+def database(home: Path, url: str | None = None) -> dict:
+    """A Django DATABASES entry from TOCSIN_DATABASE_URL (``url`` if given; default:
+    SQLite under the home)."""
+    url = url if url is not None else config.value("TOCSIN_DATABASE_URL")
+    var = "TOCSIN_DATABASE_URL"
     if not url:
         home.mkdir(parents=True, exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(home / "tocsin.sqlite3")}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(home / "tocsin.sqlite3"),
+                "HOST": "", "PORT": ""}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         # As dj-database-url reads it: sqlite:///relative/path, sqlite:////absolute/path.
         rest = unquote(url.split("://", 1)[1])
         path = rest[1:] if rest.startswith("/") else rest
         if not path:
-            raise ConfigError("TOCSIN_DATABASE_URL: sqlite:///PATH needs a file path")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+            raise ConfigError(var, "sqlite:///PATH needs a file path")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "HOST": "", "PORT": ""}
     if parts.scheme in ("postgres", "postgresql", "pgsql"):
         name = unquote(parts.path.lstrip("/"))
         if not name:
-            raise ConfigError("TOCSIN_DATABASE_URL: postgres://USER:PASSWORD@HOST:PORT/NAME "
-                              "needs a database NAME")
+            raise ConfigError(var, "postgres://USER:PASSWORD@HOST:PORT/NAME needs a database "
+                                   "NAME")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
@@ -80,12 +66,12 @@ def database(url: str | None, home: Path) -> dict:
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
         }
-    raise ConfigError(f"TOCSIN_DATABASE_URL: unsupported scheme {parts.scheme!r} "
-                      "(use sqlite:///PATH or postgres://USER:PASSWORD@HOST:PORT/NAME)")
+    raise ConfigError(var, f"unsupported scheme {parts.scheme!r} (use sqlite:///PATH or "
+                           "postgres://USER:PASSWORD@HOST:PORT/NAME)")
 
 
 def allowed_hosts(production: bool) -> list[str]:
-    raw = os.environ.get("TOCSIN_ALLOWED_HOSTS", "")
+    raw = config.value("TOCSIN_ALLOWED_HOSTS") or ""
     hosts = [h.strip() for h in raw.split(",") if h.strip()]
     if hosts:
         return hosts
@@ -94,5 +80,5 @@ def allowed_hosts(production: bool) -> list[str]:
     return [] if production else ["127.0.0.1", "localhost", "[::1]"]
 
 
-def home() -> Path:
-    return resolve_home()
+def max_upload_bytes() -> int:
+    return int(config.number("TOCSIN_MAX_UPLOAD_MB") * 1024 * 1024)

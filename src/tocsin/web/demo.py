@@ -1,7 +1,7 @@
 """Demo data for the site: the worked assessment and one account per role.
 
 ``tocsin manage demo_setup --assessment examples/assessment.yaml`` (or ``setup()``
-from Python after ``django.setup()``) migrates, imports the assessment once, and
+from Python after ``tocsin.web.setup(home)``) migrates, imports the assessment once, and
 (re)creates the demo accounts with fresh random passwords, which it returns so
 they can be printed once. Running it again gives new passwords and imports nothing
 twice.
@@ -29,9 +29,9 @@ def setup(assessment_path: Path | str) -> tuple[object, list[dict]]:
 
     from tocsin.assessment.io import load_assessment
     from tocsin.web.accounts.models import CountryRole
+    from tocsin.web.assessments import convert
+    from tocsin.web.assessments.models import Assessment
     from tocsin.web.audit.context import acting
-    from tocsin.web.workspace import convert
-    from tocsin.web.workspace.models import Assessment
 
     call_command("migrate", interactive=False, verbosity=0)
     # The watch list and country pages need forecasts: the bundled model's, for 2024.
@@ -69,21 +69,3 @@ def setup(assessment_path: Path | str) -> tuple[object, list[dict]]:
             accounts.append({"username": username, "password": password, "role": role,
                              "job": job})
     return row, accounts
-
-
-def run(home, assessment_path, host: str = "127.0.0.1", port: int = 8000,
-        serve: bool = True) -> None:
-    """For ``tocsin demo``/``make demo``: set up the site under ``home``, print the
-    accounts once, then serve (until interrupted) unless ``serve`` is False."""
-    import typer
-
-    from tocsin.web.cli import _setup, serve_site
-
-    _setup(home)
-    row, accounts = setup(assessment_path)
-    typer.echo(f"\nThe site: http://{host}:{port}/  (assessment: /assessments/{row.pk}/)")
-    typer.echo("Demo accounts, one per role (new passwords on every run, shown only here):")
-    for a in accounts:
-        typer.echo(f"  {a['role']:<14} {a['username']:<12} {a['password']}   {a['job']}")
-    if serve:
-        serve_site(host, port, migrate=False)

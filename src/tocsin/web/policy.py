@@ -92,7 +92,7 @@ def can_change_evidence(user, evidence) -> bool:
 def visible_assessments(user):
     from django.db.models import Q
 
-    from tocsin.web.workspace.models import Assessment
+    from tocsin.web.assessments.models import Assessment
 
     if not user.is_authenticated:
         return Assessment.objects.none()

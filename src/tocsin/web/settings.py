@@ -1,10 +1,6 @@
-"""Django settings for the Tocsin site, read from the environment.
-
-TOCSIN_ENV=production|development (default development), TOCSIN_SECRET_KEY
-(required in production), TOCSIN_DATABASE_URL (default: SQLite under the home),
-TOCSIN_ALLOWED_HOSTS (comma-separated), TOCSIN_DEBUG (off unless set; refused in
-production), TOCSIN_HOME (where the database, uploads and generated key live),
-TOCSIN_MAX_UPLOAD_MB (default 10). See docs/site.md.
+"""Django settings for the Tocsin site. Every value from the environment comes through
+``tocsin.config`` (the one table of settings: README, "Configuration"); start Django
+with ``tocsin.web.setup(home)``, which sets the home these settings read.
 """
 
 from __future__ import annotations
@@ -13,15 +9,16 @@ import os
 
 from csp.constants import NONE, SELF
 
-from tocsin.web import config
+from tocsin import config
+from tocsin.web import config as site_config
 
 HOME = config.home()
-ENV = config.environment()
+ENV = config.value("TOCSIN_ENV")
 PRODUCTION = ENV == "production"
-DEBUG = config.env_flag("TOCSIN_DEBUG") and not PRODUCTION
-SECRET_KEY = config.secret_key(HOME, PRODUCTION)
-ALLOWED_HOSTS = config.allowed_hosts(PRODUCTION)
-DATABASES = {"default": config.database(os.environ.get("TOCSIN_DATABASE_URL"), HOME)}
+DEBUG = config.flag("TOCSIN_DEBUG") and not PRODUCTION
+SECRET_KEY = site_config.secret_key(HOME, PRODUCTION)
+ALLOWED_HOSTS = site_config.allowed_hosts(PRODUCTION)
+DATABASES = {"default": site_config.database(HOME)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -34,12 +31,14 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # First: its templates (base, errors) and its `migrate` (carries older databases
+    # forward) are the site's own.
+    "tocsin.web.shell",
     "tocsin.web.accounts",
-    "tocsin.web.workspace",
+    "tocsin.web.assessments",
     "tocsin.web.audit",
     "tocsin.web.alerts",
     "tocsin.web.countries",
-    "tocsin.web.inbox",
     "tocsin.web.tracker",
     "tocsin.web.api",
 ]
@@ -96,7 +95,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "workspace:home"
+LOGIN_REDIRECT_URL = "assessments:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Login throttling: 5 failures for one username from one address lock it for an hour.
@@ -130,7 +129,7 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     # Behind a TLS-terminating reverse proxy, it must set this header (docs/site.md).
-    if config.env_flag("TOCSIN_BEHIND_PROXY"):
+    if config.flag("TOCSIN_BEHIND_PROXY"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content security policy: nothing inline, nothing from elsewhere. Charts are SVG
@@ -157,7 +156,7 @@ os.makedirs(STATIC_ROOT, exist_ok=True)  # WhiteNoise warns on a missing root
 # Uploaded evidence lives under the home, never under STATIC_ROOT, and is only
 # served through the permission-checked evidence view (no MEDIA_URL on purpose).
 MEDIA_ROOT = str(HOME / "uploads")
-MAX_UPLOAD_BYTES = int(float(os.environ.get("TOCSIN_MAX_UPLOAD_MB", "10")) * 1024 * 1024)
+MAX_UPLOAD_BYTES = site_config.max_upload_bytes()
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

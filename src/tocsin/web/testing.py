@@ -34,8 +34,8 @@ def build_world() -> World:
     from django.core.files.base import ContentFile
 
     from tocsin.web.accounts.models import CountryRole
-    from tocsin.web.workspace import convert
-    from tocsin.web.workspace.models import Evidence, Rating
+    from tocsin.web.assessments import convert
+    from tocsin.web.assessments.models import Evidence, Rating
 
     User = get_user_model()
     w = World()
@@ -84,7 +84,7 @@ def load_world() -> World | None:
     """The world that ``build_world`` made, read back from the database (None if absent)."""
     from django.contrib.auth import get_user_model
 
-    from tocsin.web.workspace.models import Assessment, Evidence
+    from tocsin.web.assessments.models import Assessment, Evidence
 
     User = get_user_model()
     users = {u.username: u for u in User.objects.filter(email__endswith="@test.invalid")}

@@ -4,13 +4,13 @@ urlpatterns = [
     path("accounts/", include("tocsin.web.accounts.urls")),
     path("audit/", include("tocsin.web.audit.urls")),
     path("countries/", include("tocsin.web.countries.urls")),
-    path("inbox/", include("tocsin.web.inbox.urls")),
+    path("inbox/", include("tocsin.web.alerts.urls")),
     path("tracker/", include("tocsin.web.tracker.urls")),
     path("api/", include("tocsin.web.api.urls")),
     # The language switch of the footer (Django's set_language view: POST, with CSRF).
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("tocsin.web.workspace.urls")),
+    path("", include("tocsin.web.assessments.urls")),
 ]
 
-handler403 = "tocsin.web.workspace.views.forbidden"
-handler404 = "tocsin.web.workspace.views.not_found"
+handler403 = "tocsin.web.shell.views.forbidden"
+handler404 = "tocsin.web.shell.views.not_found"

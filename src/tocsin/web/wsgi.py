@@ -1,8 +1,12 @@
-"""WSGI entry point (``tocsin serve`` runs it under waitress)."""
+"""WSGI entry point (``tocsin serve`` runs it under waitress; any WSGI server can).
 
-import os
+The home comes from TOCSIN_HOME. Migrations are not applied here: several workers
+importing this at once must not race to migrate (``tocsin manage migrate`` does it).
+"""
 
-from django.core.wsgi import get_wsgi_application
+from django.core.handlers.wsgi import WSGIHandler
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tocsin.web.settings")
-application = get_wsgi_application()
+from tocsin.web import setup
+
+setup(migrate=False)
+application = WSGIHandler()

@@ -11,7 +11,8 @@ its header with the CSV reader instead.
 
 from __future__ import annotations
 
-from tocsin.events import countries, schema, taxonomy
+from tocsin import countries as country_codes
+from tocsin.events import schema, taxonomy
 from tocsin.events.csvrows import read_chunks
 from tocsin.events.readers import col, create_staged, stage_chunks
 from tocsin.events.sqlparts import problems, q
@@ -50,7 +51,7 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
     tx = taxonomy.load()
     rules = tx.cameo_rules
     cameo = _map(tx.cameo)
-    fips_table = countries.tables()["fips"]
+    fips_table = country_codes.tables()["fips"]
     fips = _map(fips_table)
     # FIPS codes with no ISO3 (e.g. OS, oceans): known, stored with country NULL.
     unmapped = ", ".join(q(k) for k, iso in sorted(fips_table.items()) if iso is None) or "NULL"

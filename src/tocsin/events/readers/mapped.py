@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 
+from tocsin.countries import SCHEMES
 from tocsin.errors import InputError
 from tocsin.events import taxonomy
-from tocsin.events.countries import SCHEMES
 from tocsin.events.csvrows import read_chunks
 from tocsin.events.readers import col, country_join, field_count_check, select_sql, stage_chunks
 from tocsin.events.sqlparts import check_coord, check_whole, date_any, q, text, whole

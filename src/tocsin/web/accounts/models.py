@@ -2,7 +2,7 @@
 
 Administrators are Django superusers. Focal points and viewers hold a role for a
 country (``CountryRole``); assessors and civil-society contributors are members
-of one assessment (``workspace.AssessorEntry``). Permissions are decided in
+of one assessment (``assessments.AssessorEntry``). Permissions are decided in
 ``tocsin.web.policy`` from these rows only.
 """
 
@@ -58,7 +58,7 @@ class Invitation(models.Model):
     name = models.CharField(max_length=200)
     role = models.CharField(max_length=20, choices=ROLES)
     country = models.CharField(max_length=3, blank=True)
-    assessment = models.ForeignKey("workspace.Assessment", null=True, blank=True,
+    assessment = models.ForeignKey("assessments.Assessment", null=True, blank=True,
                                    on_delete=models.CASCADE, related_name="invitations")
     affiliation = models.CharField(max_length=20, blank=True)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,

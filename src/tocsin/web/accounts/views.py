@@ -35,7 +35,7 @@ def login_view(request):
         nxt = request.POST.get("next") or request.GET.get("next") or ""
         if not url_has_allowed_host_and_scheme(nxt, {request.get_host()},
                                                require_https=request.is_secure()):
-            nxt = reverse("workspace:home")
+            nxt = reverse("assessments:home")
         return redirect(nxt)
     return render(request, "accounts/login.html",
                   {"form": form, "next": request.GET.get("next", "")})
@@ -49,7 +49,7 @@ def logout_view(request):
 
 class PasswordChange(PasswordChangeView):
     template_name = "accounts/password.html"
-    success_url = reverse_lazy("workspace:home")
+    success_url = reverse_lazy("assessments:home")
 
     def form_valid(self, form):
         messages.success(self.request, _("Password changed."))
@@ -103,13 +103,13 @@ def accept(request, token):
             inv.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to Tocsin."))
-        return redirect("workspace:home")
+        return redirect("assessments:home")
     return render(request, "accounts/accept.html", {"form": form, "invitation": inv})
 
 
 def grant(inv: Invitation, user) -> None:
     """Give the user the role the invitation was for."""
-    from tocsin.web.workspace.models import AssessorEntry
+    from tocsin.web.assessments.models import AssessorEntry
 
     if inv.role == "administrator":
         user.is_superuser = True

@@ -1,32 +1,26 @@
-"""An alert found by detection, its status, its history and its notifications.
+"""Alerts found by detection and what people do with them: status and its history,
+notifications sent, assignments, notes, alerts used as evidence, and subscriptions.
 
 ``key`` (rule|source|country|unit|week) is unique: re-running detection updates an
 alert's figures and evidence, never makes a second one, and never resets what a
-person decided about it.
+person decided about it. The rules of an alert's life (statuses, the moves between
+them) are the warning strand's (``tocsin.warning.lifecycle``); storing them is
+``store.py``.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-# Codes as stored; names as shown, in the interface's language.
-STATUSES = {"new": _("New"), "acknowledged": _("Acknowledged"), "dismissed": _("Dismissed"),
-            "escalated": _("Escalated"), "closed": _("Closed")}
-SEVERITIES = {"low": pgettext_lazy("severity", "Low"),
-              "medium": pgettext_lazy("severity", "Medium"),
-              "high": pgettext_lazy("severity", "High"),
-              "critical": pgettext_lazy("severity", "Critical")}
-# From a status, the statuses a person may move an alert to.
-TRANSITIONS = {
-    "new": {"acknowledged", "dismissed", "escalated", "closed"},
-    "acknowledged": {"dismissed", "escalated", "closed"},
-    "escalated": {"acknowledged", "dismissed", "closed"},
-    "dismissed": {"acknowledged"},  # reopened: someone thinks it matters after all
-    "closed": set(),
-}
+from tocsin.warning import lifecycle
+from tocsin.warning.severity import SEVERITIES as SEVERITY_CODES
+from tocsin.web.shell.labels import ALERT_STATUS_NAMES, SEVERITY_NAMES, choices
+
+SEVERITIES = dict(choices(SEVERITY_CODES, SEVERITY_NAMES))
+STATUSES = dict(choices(lifecycle.STATUSES, ALERT_STATUS_NAMES))
 
 
 class Alert(models.Model):
@@ -85,3 +79,52 @@ class Delivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["alert", "subscriber", "channel"],
                                                name="one_delivery_per_channel")]
+
+
+class Assignment(models.Model):
+    alert = models.OneToOneField("alerts.Alert", on_delete=models.CASCADE,
+                                 related_name="assignment")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                 related_name="assigned_alerts")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+
+class Note(models.Model):
+    alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    text = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class EvidenceLink(models.Model):
+    """An alert used as evidence: the Evidence row it became, in which assessment."""
+
+    alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE,
+                              related_name="evidence_links")
+    evidence = models.OneToOneField("assessments.Evidence", on_delete=models.CASCADE,
+                                    related_name="alert_link")
+    event_ids = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+
+class Subscription(models.Model):
+    """A person's alert notifications, sent by ``tocsin.warning.notify`` (e-mail)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="alert_subscription")
+    countries = models.JSONField(default=list, blank=True)  # ISO3 codes; empty = all
+    min_severity = models.CharField(max_length=10, choices=SEVERITIES, default="high")
+    email = models.EmailField(blank=True)  # empty: the account's address
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("alert subscription")

@@ -170,7 +170,7 @@ def list_alerts(request,
                 offset: int = Query(0, ge=0, le=10_000_000),
                 limit: int = Query(50, ge=1, le=500)):
     """Alerts, newest week first, paged (``offset``/``limit``)."""
-    from tocsin.web.inbox.views import filtered
+    from tocsin.web.alerts.views import filtered
 
     params = {"status": status, "country": country or "", "severity": severity or "",
               "rule": rule or "", "baseline": "1" if baseline else ""}
@@ -192,8 +192,8 @@ def get_alert(request, alert_id: int = Path(..., ge=1, le=MAX_ID)):
 def alert_status(request, payload: StatusIn, alert_id: int = Path(..., ge=1, le=MAX_ID)):
     """Acknowledge, escalate, dismiss (with a reason) or close: the country's focal points
     and administrators, as in the inbox."""
-    from tocsin.web.inbox import services
-    from tocsin.web.inbox.views import may_act
+    from tocsin.web.alerts import services
+    from tocsin.web.alerts.views import may_act
 
     a = _alert(alert_id)
     if not may_act(request.user, a):
@@ -212,9 +212,9 @@ def alert_comments(request, alert_id: int = Path(..., ge=1, le=MAX_ID)):
 @alerts.post("/alerts/{alert_id}/comments", response={201: CommentOut, 403: Problem},
              url_name="alert_comment")
 def alert_comment(request, payload: CommentIn, alert_id: int = Path(..., ge=1, le=MAX_ID)):
-    from tocsin.web.audit.signals import record
-    from tocsin.web.inbox.models import Note
-    from tocsin.web.inbox.views import may_comment
+    from tocsin.web.alerts.models import Note
+    from tocsin.web.alerts.views import may_comment
+    from tocsin.web.audit.log import record
 
     a = _alert(alert_id)
     if not may_comment(request.user, a):
@@ -231,14 +231,14 @@ def alert_use_as_evidence(request, payload: UseAsEvidenceIn,
                           alert_id: int = Path(..., ge=1, le=MAX_ID)):
     """Use the alert and its events as evidence for an indicator of a draft assessment
     the caller is a member of (their own entry)."""
-    from tocsin.web.inbox import services
-    from tocsin.web.inbox.views import evidence_targets
+    from tocsin.web.alerts import services
+    from tocsin.web.alerts.views import evidence_targets
 
     a = _alert(alert_id)
     targets = {t.pk: t for t in evidence_targets(request.user, a)}
     if payload.assessment not in targets:
         raise PermissionDenied
-    url = request.build_absolute_uri(reverse("inbox:detail", args=[a.pk]))
+    url = request.build_absolute_uri(reverse("alerts:detail", args=[a.pk]))
     ev = services.use_as_evidence(a, targets[payload.assessment], payload.indicator,
                                   request.user, url, payload.sensitive)
     return 201, {"id": ev.pk, "assessment": payload.assessment, "kind": "indicator",
@@ -262,7 +262,7 @@ def _assessment_dict(a):
 
 
 def _visible(request, pk):
-    from tocsin.web.workspace.models import Assessment
+    from tocsin.web.assessments.models import Assessment
 
     a = Assessment.objects.filter(pk=pk).first()
     if a is None or not policy.can_view(request.user, a):
@@ -271,7 +271,7 @@ def _visible(request, pk):
 
 
 def _document(user, a) -> tuple[dict, bool]:
-    from tocsin.web.workspace import convert
+    from tocsin.web.assessments import convert
 
     owner = policy.is_owner(user, a)
     return convert.to_model(a, include_sensitive=owner).model_dump(mode="json"), owner
@@ -302,12 +302,12 @@ def get_assessment(request, assessment_id: int = Path(..., ge=1, le=MAX_ID)):
 def add_evidence(request, payload: EvidenceIn, assessment_id: int = Path(..., ge=1, le=MAX_ID),
                  indicator: str = Path(..., max_length=64)):
     """Add evidence to an indicator in the caller's own entry (members of a draft
-    assessment, as the workspace's "add evidence")."""
+    assessment, as the assessment page's "add evidence")."""
     from django.db import transaction
 
     from tocsin.assessment.model import Evidence as EvidenceModel
-    from tocsin.web.workspace import convert
-    from tocsin.web.workspace.models import Evidence, Rating
+    from tocsin.web.assessments import convert
+    from tocsin.web.assessments.models import Evidence, Rating
 
     a = _visible(request, assessment_id)
     entry = policy.entry_for(request.user, a)
@@ -406,7 +406,7 @@ def export_evidence(request, format: Literal["csv", "json"] = "csv",
                     country: str | None = Query(None, pattern=ISO3)):
     """Every evidence item of the assessments the caller may read, except sensitive
     items the caller may not see (the same rule as the pages)."""
-    from tocsin.web.workspace.models import Evidence
+    from tocsin.web.assessments.models import Evidence
 
     visible = policy.visible_assessments(request.user)
     if country:

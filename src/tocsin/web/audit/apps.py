@@ -7,6 +7,6 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self):
-        from tocsin.web.audit import signals
+        from tocsin.web.audit import log
 
-        signals.connect()
+        log.connect()

@@ -14,32 +14,25 @@ are cached per process, keyed by the identity of the files they were read from
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import threading
 from collections import OrderedDict
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 from django.conf import settings
 
+from tocsin import countries
+from tocsin.warning import severity
+from tocsin.warning.lifecycle import OPEN_STATUSES
 from tocsin.warning.signals import MAX_DATE_PRECISION
 
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
-OPEN_STATUSES = ("new", "acknowledged", "escalated")
 
-
-@cache
 def country_names() -> dict[str, str]:
-    text = files("tocsin.events").joinpath("data", "iso3166.csv").read_text(encoding="utf-8")
-    names = {r["iso3"]: r["name"] for r in csv.DictReader(text.splitlines())}
-    names.setdefault("XKX", "Kosovo")
-    return names
+    return countries.names()
 
 
 def country_name(iso3: str) -> str:
-    return country_names().get(iso3, iso3)
+    return countries.name(iso3)
 
 
 def home() -> Path:
@@ -271,8 +264,7 @@ def alert_summary() -> dict[str, dict]:
                 .values("country", "severity").annotate(n=Count("id"))):
         d = out[row["country"]]
         d["open"] += row["n"]
-        if SEVERITY_RANK.get(row["severity"], 0) > SEVERITY_RANK.get(d["top"], 0):
-            d["top"] = row["severity"]
+        d["top"] = severity.highest([d["top"], row["severity"]])
     return out
 
 
@@ -286,7 +278,7 @@ def assessment_level(a) -> dict:
     if hit is not None:
         return hit
     from tocsin.assessment.scoring import score
-    from tocsin.web.workspace import convert
+    from tocsin.web.assessments import convert
 
     try:
         card = score(convert.to_model(a), convert.framework(a.framework_id))

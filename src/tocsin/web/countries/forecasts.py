@@ -7,6 +7,7 @@ import hashlib
 from importlib.resources import files
 from pathlib import Path
 
+from tocsin import countries
 from tocsin.errors import InputError, Problem
 
 DRIVER = ("up_", "down_")
@@ -54,9 +55,10 @@ def import_csv(path: Path, model: str = "") -> int:
         except ValueError as exc:
             raise InputError(Problem(f"{path}:{n}", f"year and probability must be numbers "
                                                     f"({exc})")) from exc
-        if not (len(iso) == 3 and iso.isalpha() and 0.0 <= p <= 1.0):
-            raise InputError(Problem(f"{path}:{n}", "country must be ISO3 and probability "
-                                                    "between 0 and 1"))
+        if not (countries.is_known(iso) and 0.0 <= p <= 1.0):
+            raise InputError(Problem(f"{path}:{n}", f"country {iso!r} must be an ISO 3166-1 "
+                                                    "alpha-3 code and probability between 0 "
+                                                    "and 1"))
         drivers = [d for side in ("up", "down") for k in sorted(r)
                    if k.startswith(f"{side}_") and (d := parse_driver(r[k], side))]
         objs.append(Forecast(country=iso, year=year, probability=p,
@@ -82,8 +84,9 @@ def bundled_forecasts(out_dir: Path, ewp_data: Path | None = None,
     outcome after 2016, so a model trained for any base year from 2016 on learns
     from the same rows (onsets to 2016); only the predictors of each year differ.
     """
+    from tocsin.atomic import write_atomic
     from tocsin.forecast import demo_forecast
-    from tocsin.forecast.modelfile import load_model, write_atomic
+    from tocsin.forecast.modelfile import load_model
     from tocsin.forecast.workflow import predict
 
     out_dir = Path(out_dir)

@@ -76,7 +76,7 @@ def _rows_html(rows) -> str:
     hit = _rows_cache.get(key)
     if hit is None:
         hit = _rows_cache.put(key, mark_safe(render_to_string(  # noqa: S308 (our template)
-            "countries/_watch_rows.html", {"rows": rows, "inbox_url": reverse("inbox:list")})))
+            "countries/_watch_rows.html", {"rows": rows, "inbox_url": reverse("alerts:list")})))
     return hit
 
 
@@ -114,7 +114,7 @@ def watch_list(request):
         "desc": desc,
         "q": request.GET.get("q", ""), "only": only, "min": request.GET.get("min", ""),
         "query": params.urlencode(), "legend": charts.legend(),
-        "inbox_url": reverse("inbox:list"),
+        "inbox_url": reverse("alerts:list"),
         "years": years,
     })
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from tocsin.events.countries import to_iso3
+from tocsin.countries import to_iso3
 
 # file, as-of date (the file's latest action date, README), UNTC reference
 TREATIES = {

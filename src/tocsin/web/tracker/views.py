@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tocsin.web import policy
-from tocsin.web.audit.signals import record
+from tocsin.web.audit.log import record
 from tocsin.web.countries import data
 from tocsin.web.tracker import treaties
 from tocsin.web.tracker.forms import RecommendationForm
