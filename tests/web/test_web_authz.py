@@ -122,7 +122,8 @@ RULE_NAMES = {
     "set_language",
     "assessments:home", "assessments:new", "assessments:import", "assessments:detail",
     "assessments:scores", "assessments:gaps", "assessments:rate", "assessments:rate_section",
-    "assessments:members", "assessments:rate_item", "assessments:add_evidence", "assessments:status",
+    "assessments:members", "assessments:rate_item", "assessments:add_evidence",
+    "assessments:status",
     "assessments:revise", "assessments:delete", "assessments:export", "assessments:version",
     "assessments:report", "assessments:evidence_file", "assessments:evidence_delete",
 }
