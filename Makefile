@@ -8,7 +8,7 @@ PORT ?= 8000
 # The demo keeps its state here, never in the user's real ~/.tocsin.
 DEMO_HOME ?= $(CURDIR)/.demo-home
 
-.PHONY: install demo test bench lint system-deps clean
+.PHONY: install demo test test-fast bench lint system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: install system-deps lint
 	$(BIN)/python -m pytest -q
 	# The site's database tests once more, on a throwaway PostgreSQL cluster.
 	bash scripts/postgres-test.sh $(BIN)/python -m pytest -q tests/web -m "not browser"
+
+# The inner loop: everything but the slow, browser and Spark tests, on SQLite only.
+# `make test` (what CI runs) stays the whole suite.
+test-fast: install lint
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not spark"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts

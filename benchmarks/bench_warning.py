@@ -96,7 +96,8 @@ def main(argv: list[str]) -> int:
     events = snapshot_paths(home)["events"]
 
     from tocsin.warning import signals
-    from tocsin.warning.alerts import Evidence, attach_events, attach_evidence, evaluate_rule
+    from tocsin.warning.alerts import attach_events, attach_evidence, evaluate_rule
+    from tocsin.warning.framework_links import FrameworkLinks
     from tocsin.warning.rules import load_rules
 
     # Warm both paths once (imports, Ibis compilation) so the figures are the work itself.
@@ -136,7 +137,7 @@ def main(argv: list[str]) -> int:
     t = time.perf_counter()
     sample = alerts[:2000]
     attach_events(sample, {r.id: r for r in rules}, home)
-    attach_evidence(sample, {r.id: r for r in rules}, Evidence())
+    attach_evidence(sample, {r.id: r for r in rules}, FrameworkLinks())
     t_ev = time.perf_counter() - t
     print(f"evidence for {len(sample):,} alerts (event ids, indicators, options): "
           f"{t_ev:7.2f} s")

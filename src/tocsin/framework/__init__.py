@@ -15,6 +15,7 @@ _EXPORTS = {
     "find_framework": "tocsin.framework.loader",
     "list_frameworks": "tocsin.framework.loader",
     "load_framework": "tocsin.framework.loader",
+    "split_ref": "tocsin.framework.models",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -24,6 +24,7 @@ from tocsin.framework.models import (
     FrameworkDocument,
     Indicator,
     RiskFactor,
+    split_ref,
 )
 from tocsin.yamlsource import YamlDocument, format_path, pydantic_problems, read_yaml
 
@@ -389,12 +390,12 @@ class _Resolver:
                  "ResilienceMeasure": "a resilience measure"}[kind_name]
         target = self.fw
         if self.fw.own(ref) is None:
-            doc_id = ref.rpartition(":")[0]
+            doc_id, _ = split_ref(ref)
             target = self._framework(doc_id)
             if target is None:
                 return f"{ref!r} points to framework {doc_id!r}, which is unknown or invalid"
         try:
-            item = target.resolve(ref if target is self.fw else ref.rpartition(":")[2])
+            item = target.resolve(ref)
         except KeyError:
             return f"{ref!r} does not resolve: expected {label} id in {target.id}"
         if type(item).__name__ != kind_name:

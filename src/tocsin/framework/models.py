@@ -37,6 +37,15 @@ Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)
 
 
 
+def split_ref(ref: str) -> tuple[str, str]:
+    """A reference to an item, ``"doc-id:item-id"``, as (document id, item id); a bare
+    ``"item-id"`` (inside the same document) gives ("", item id). The one place that
+    knows the syntax: everything else resolves references through ``Framework.own`` and
+    ``Framework.resolve``."""
+    doc, _, item = ref.rpartition(":")
+    return doc, item
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -227,7 +236,7 @@ class Framework(_Model):
 
     def own(self, ref: str) -> str | None:
         """The bare id if ``ref`` points into this framework (or a document it is based on)."""
-        doc, _, item = ref.rpartition(":")
+        doc, item = split_ref(ref)
         if not doc or doc == self.id or doc in self.based_on:
             return item
         return None

@@ -1,19 +1,13 @@
-"""Charts for the assessment report, as Vega-Lite rendered offline to SVG.
-
-Altair builds the Vega-Lite spec and vl-convert renders it without a browser or
-network, so a report can be produced on an air-gapped machine. The font is set
-to DejaVu Sans, which WeasyPrint also has, so text in the SVG measures the same
-in the HTML and the PDF. Each function returns an SVG string.
-"""
+"""Charts for the assessment report: Altair builds the Vega-Lite specs, drawn in
+Tocsin's one chart theme and rendered offline to SVG by ``tocsin.charts``. Each
+function returns an SVG string."""
 
 from __future__ import annotations
 
+from tocsin import charts
 from tocsin.assessment.scoring import Scorecard
 from tocsin.reports.labels import RISK_LABELS
 
-FONT = "DejaVu Sans"
-INK = "#1f2933"
-MUTED = "#6b7280"
 # Risk levels: a sequential scale from pale to deep, readable in greyscale print.
 RISK_COLOURS = {"low": "#9cc5a1", "moderate": "#f2c14e", "high": "#e07a36",
                 "very-high": "#a4243b", "insufficient": "#c8ccd2", "not-rated": "#e5e7eb"}
@@ -25,19 +19,8 @@ GOVERNMENT_COLOUR = "#1d4e89"
 CIVIL_SOCIETY_COLOUR = "#d1495b"
 
 
-def _config(chart):
-    return chart.configure(font=FONT, background="white").configure_view(
-        stroke=None).configure_axis(labelColor=INK, titleColor=INK, labelFontSize=10,
-                                    titleFontSize=10, gridColor="#e5e7eb", domainColor="#9ca3af",
-                                    tickColor="#9ca3af").configure_legend(
-        labelFontSize=10, titleFontSize=10, labelColor=INK, titleColor=INK, orient="bottom",
-        direction="horizontal").configure_title(fontSize=12, color=INK, anchor="start")
-
-
 def to_svg(chart) -> str:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_svg(_config(chart).to_dict(), allowed_base_urls=[])
+    return charts.to_svg(chart)
 
 
 def _short(text: str, n: int = 46) -> str:
@@ -75,7 +58,7 @@ def risk_profile(card: Scorecard) -> str:
                                                    range=[RISK_COLOURS[k] for k in shown]),
                         title="Level"),
     )
-    text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=9, color=INK).encode(
+    text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=9, color=charts.INK).encode(
         x="score:Q", y=y, text="text:N")
     rules = alt.Chart(pd.DataFrame({"x": [25, 50, 75]})).mark_rule(
         color="#6b7280", strokeDash=[3, 3], strokeWidth=0.8).encode(x="x:Q")
@@ -116,7 +99,7 @@ def heat_map(card: Scorecard) -> str:
                     axis=alt.Axis(labelFontSize=8)),
         )
         cells = base.mark_rect(stroke="#d1d5db", strokeWidth=0.5).encode(color=colour)
-        marks = base.mark_text(fontSize=7, color=INK).encode(text="mark:N")
+        marks = base.mark_text(fontSize=7, color=charts.INK).encode(text="mark:N")
         panels.append((cells + marks).properties(width=len(columns) * 24,
                                                  height=part.order.nunique() * 10.5))
     return to_svg(alt.hconcat(*panels, spacing=40))
@@ -177,6 +160,6 @@ def resilience(card: Scorecard) -> str:
                                                    range=list(RESILIENCE_COLOURS.values())),
                         title="Level"),
     )
-    text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=9, color=INK).encode(
+    text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=9, color=charts.INK).encode(
         x="score:Q", y=y, text="text:N")
     return to_svg((bars + text).properties(width=300, height=len(data) * 17))

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tocsin.warning import detect
-from tocsin.warning.rules import Rule, classes_for, indicators_for, triggers_for
+from tocsin.warning import escalation
+from tocsin.warning.framework_links import FrameworkLinks
+from tocsin.warning.rules import Rule, classes_for
 
 MAX_EVENT_IDS = 50  # the events behind an alert, largest death toll first
 
@@ -131,10 +132,10 @@ def evaluate_rule(db, rule: Rule, since: dt.date | None = None) -> list[Alert]:
     cond = rule.condition
     figures_extra: dict[str, np.ndarray] = {}
     if cond.threshold is not None:
-        fired = detect.threshold(values, cond.threshold)
+        fired = escalation.threshold(values, cond.threshold)
     else:
         s = cond.surprise
-        sur = detect.nb_surprise(values, s.baseline_weeks, s.guard_weeks, s.min_baseline_weeks)
+        sur = escalation.nb_surprise(values, s.baseline_weeks, s.guard_weeks, s.min_baseline_weeks)
         with np.errstate(invalid="ignore"):
             fired = (sur.p_value < s.p) & (np.nan_to_num(values) >= s.min_value)
         figures_extra = {"expected": sur.expected, "p_value": sur.p_value,
@@ -181,7 +182,7 @@ def _evaluate_hdx(db, rule: Rule, since: dt.date | None) -> list[Alert]:
         for a, b in zip(c["first_week"], c["last_week"], strict=True):
             covered |= (days >= pd.Timestamp(a)) & (days <= pd.Timestamp(b) + pd.Timedelta(days=6))
         y[~covered] = np.nan
-        res = detect.hdx_conflict(y, h.window_days, h.floor, h.history_days)
+        res = escalation.hdx_conflict(y, h.window_days, h.floor, h.history_days)
         frame = pd.DataFrame({"day": days, "level": res.level, "rolling": res.rolling,
                               "m1": res.prior_max_1y, "m3": res.prior_max_3y})
         frame = frame[frame["level"] > 0]
@@ -254,62 +255,11 @@ def attach_events(alerts: list[Alert], rules: dict[str, Rule], home: Path) -> No
         a.event_ids = g["uid"].head(MAX_EVENT_IDS).tolist()
 
 
-class Evidence:
-    """Looks up indicators, triggers and preventive options in the frameworks (cached)."""
-
-    def __init__(self, home: Path | None = None):
-        from tocsin.framework import load_framework
-
-        self.foa = load_framework("un-foa-2014", home)
-        try:
-            self.sg = load_framework("sg-2013", home)
-        except Exception:  # the triggers are also reachable through the FoA's includes
-            self.sg = self.foa
-        self._cache: dict[str, tuple] = {}
-
-    def indicator(self, ref: str) -> dict:
-        try:
-            ind = self.foa.resolve(ref)
-        except KeyError:
-            return {"ref": ref, "text": None, "risk_factor": None}
-        rf = ind.risk_factor
-        return {"ref": ref, "text": ind.text, "verification": ind.verification,
-                "risk_factor": f"un-foa-2014:{rf}",
-                "risk_factor_name": self.foa.risk_factor(rf).name}
-
-    def trigger(self, ref: str) -> dict:
-        item = ref.split(":", 1)[1]
-        for fw in (self.sg, self.foa):
-            for t in fw.triggers:
-                if t.id == item:
-                    return {"ref": ref, "name": t.name}
-        return {"ref": ref, "name": None}
-
-    def options(self, risk_factors: list[str]) -> list[dict]:
-        seen: dict[str, dict] = {}
-        for rf in risk_factors:
-            for m in self.foa.measures_for(rf.split(":", 1)[1]):
-                entry = seen.setdefault(m.id, {
-                    "id": m.id, "name": m.name, "heading": m.heading,
-                    "answers": [],
-                    "state_practice": [{"states": list(sp.states), "text": sp.text}
-                                       for sp in m.state_practice]})
-                if rf not in entry["answers"]:
-                    entry["answers"].append(rf)
-        return list(seen.values())
-
-    def for_rule(self, rule: Rule) -> tuple[list[dict], list[dict], list[dict]]:
-        if rule.id not in self._cache:
-            inds = [self.indicator(r) for r in indicators_for(rule)]
-            trigs = [self.trigger(r) for r in triggers_for(rule)]
-            rfs = list(dict.fromkeys(i["risk_factor"] for i in inds if i["risk_factor"]))
-            self._cache[rule.id] = (inds, trigs, self.options(rfs))
-        return self._cache[rule.id]
-
-
-def attach_evidence(alerts: list[Alert], rules: dict[str, Rule], evidence: Evidence) -> None:
+def attach_evidence(alerts: list[Alert], rules: dict[str, Rule], links: FrameworkLinks) -> None:
+    """Name in each alert the indicators and triggers it is evidence for and the
+    preventive options that answer them."""
     for a in alerts:
-        a.indicators, a.triggers, a.options = evidence.for_rule(rules[a.rule])
+        a.indicators, a.triggers, a.options = links.for_rule(rules[a.rule])
 
 
 def detect_alerts(home: Path, rules: list[Rule], since: dt.date | None = None,
@@ -325,6 +275,6 @@ def detect_alerts(home: Path, rules: list[Rule], since: dt.date | None = None,
     by_id = {r.id: r for r in rules}
     if with_evidence:
         attach_events(alerts, by_id, home)
-        attach_evidence(alerts, by_id, Evidence(home))
+        attach_evidence(alerts, by_id, FrameworkLinks(home))
     alerts.sort(key=lambda a: (a.week, a.country, a.rule, a.unit))
     return alerts

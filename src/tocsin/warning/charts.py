@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tocsin.warning import detect
+from tocsin import charts
+from tocsin.warning import escalation
 from tocsin.warning.alerts import _series, evaluate_rule
 from tocsin.warning.rules import Rule
 
@@ -37,7 +38,7 @@ def rule_frame(db, rule: Rule, country: str, source: str | None, unit: str = "")
         from scipy.stats import nbinom
 
         s = rule.condition.surprise
-        sur = detect.nb_surprise(x, s.baseline_weeks, s.guard_weeks, s.min_baseline_weeks)
+        sur = escalation.nb_surprise(x, s.baseline_weeks, s.guard_weeks, s.min_baseline_weeks)
         size, mu = sur.size[0], sur.expected[0]
         frame["expected"] = mu
         # smallest count whose upper tail is below p: the level an alert needs
@@ -62,7 +63,7 @@ def _hdx_frame(db, rule: Rule, country: str, source: str | None) -> pd.DataFrame
     days = pd.date_range(daily["day"].min(), daily["day"].max(), freq="D")
     y = np.zeros(len(days))
     np.add.at(y, (pd.to_datetime(daily["day"]) - days[0]).dt.days.to_numpy(), daily["f"])
-    h = detect.hdx_conflict(y, rule.condition.hdx.window_days, rule.condition.hdx.floor,
+    h = escalation.hdx_conflict(y, rule.condition.hdx.window_days, rule.condition.hdx.floor,
                             rule.condition.hdx.history_days)
     frame = pd.DataFrame({"week": days, "value": h.rolling,
                           "alert_level": np.maximum(h.prior_max_1y, rule.condition.hdx.floor)})
@@ -99,8 +100,7 @@ def draw(frame: pd.DataFrame, title: str, y_title: str, path: Path,
         width=640, height=220,
         title=alt.Title(title, subtitle=subtitle or "bars: weekly figure; red dashes: level "
                         "that alerts; blue: expected; triangles: alerts", fontSize=13,
-                        subtitleFontSize=10)).configure(font="DejaVu Sans")
+                        subtitleFontSize=10))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    chart.save(str(path), scale_factor=2)
-    return path
+    return charts.write(chart, path)

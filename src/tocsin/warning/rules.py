@@ -163,7 +163,7 @@ def _check_refs(doc: YamlDocument, i: int, rule: Rule) -> list[Problem]:
     """Class ids must exist in the taxonomy; indicator and trigger references in the
     frameworks (un-foa-2014 indicators, sg-2013 triggers)."""
     from tocsin.events.taxonomy import load
-    from tocsin.framework import load_framework
+    from tocsin.framework import load_framework, split_ref
 
     problems = []
     tx = load()
@@ -175,7 +175,7 @@ def _check_refs(doc: YamlDocument, i: int, rule: Rule) -> list[Problem]:
     frameworks = {}
 
     def resolves(ref: str, kind: str) -> bool:
-        doc_id = ref.split(":", 1)[0]
+        doc_id, _ = split_ref(ref)
         if doc_id not in frameworks:
             try:
                 frameworks[doc_id] = load_framework(doc_id)
@@ -184,10 +184,11 @@ def _check_refs(doc: YamlDocument, i: int, rule: Rule) -> list[Problem]:
         fw = frameworks[doc_id]
         if fw is None:
             return False
-        item = ref.split(":", 1)[1]
-        if kind == "trigger":
-            return any(t.id == item for t in fw.triggers)
-        return item in fw.indicators
+        try:
+            item = fw.resolve(ref)
+        except KeyError:
+            return False
+        return type(item).__name__ == ("Trigger" if kind == "trigger" else "Indicator")
 
     for j, ref in enumerate(rule.indicators):
         if not resolves(ref, "indicator"):
