@@ -76,6 +76,29 @@ def test_validate_exits_1_on_problems(run, tmp_path):
     assert code == 1 and "expected 'draft', 'in-review' or 'final'" in err
 
 
+def test_validate_refuses_watch_points_naming_rules_that_do_not_exist(run, tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert "alert_rules: [repression-level, civilian-killings-level-admin1]" in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("[repression-level, civilian-killings-level-admin1]",
+                                "[repression-level, protest-fatalities]"), encoding="utf-8")
+    code, _, err = run("assess", "validate", bad, "--home", tmp_path)
+    line = next(n for n, t in enumerate(bad.read_text().splitlines(), 1)
+                if "protest-fatalities" in t)
+    assert code == 1
+    assert f"bad.yaml:{line}: watch point 'protest-deaths' names alert rule " \
+           "'protest-fatalities', which is not a rule in force" in err
+    # A rule of the home's own alert-rules/ folder is in force there.
+    rules = tmp_path / "alert-rules"
+    rules.mkdir()
+    (rules / "mine.yaml").write_text(
+        "id: mine\nrules:\n  - id: protest-fatalities\n    name: Protest deaths\n"
+        "    severity: high\n    select: {classes: [repression]}\n"
+        "    measure: fatalities\n    condition: {threshold: 5}\n", encoding="utf-8")
+    code, out, err = run("assess", "validate", bad, "--home", tmp_path)
+    assert code == 0, err
+
+
 def test_compare_exits_0_and_lists_changes(run, tmp_path):
     new = tmp_path / "new.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")

@@ -108,7 +108,7 @@ def test_alerts_shown_against_the_watch_points_that_name_their_rules(ran, run, t
 
     example = Path(__file__).parents[2] / "examples" / "assessment.yaml"
     text = example.read_text().replace("country: KEN", "country: SDN", 1)
-    text = text.replace("alert_rules: [protest-fatalities]",
+    text = text.replace("alert_rules: [repression-level, civilian-killings-level-admin1]",
                         "alert_rules: [repression-level, coup]")
     f = tmp_path / "sdn.yaml"
     f.write_text(text)

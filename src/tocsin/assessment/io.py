@@ -30,14 +30,19 @@ from tocsin.yamlsource import YamlDocument, parse_yaml, pydantic_problems, read_
 TOP_FIELDS = "country, framework, framework_version, period, date, status, assessors"
 
 
-def load_assessment(path: Path | str, home: Path | str | None = None) -> Assessment:
-    """Read an assessment file and check it against its framework."""
-    return _from_document(read_yaml(path), home)
+def load_assessment(path: Path | str, home: Path | str | None = None,
+                    alert_rules: set[str] | None = None) -> Assessment:
+    """Read an assessment file and check it against its framework. With ``alert_rules``
+    (the ids of the alert rules in force), watch points naming any other rule are
+    problems too; the caller knows the rules (the assessment does not depend on the
+    warning strand)."""
+    return _from_document(read_yaml(path), home, alert_rules)
 
 
-def parse_assessment(text: str, file: str, home: Path | str | None = None) -> Assessment:
+def parse_assessment(text: str, file: str, home: Path | str | None = None,
+                     alert_rules: set[str] | None = None) -> Assessment:
     """Parse assessment YAML text (``file`` names it in error messages)."""
-    return _from_document(parse_yaml(text, file), home)
+    return _from_document(parse_yaml(text, file), home, alert_rules)
 
 
 def load_with_framework(path: Path | str, home: Path | str | None = None
@@ -47,7 +52,8 @@ def load_with_framework(path: Path | str, home: Path | str | None = None
     return a, load_framework(a.framework, home)
 
 
-def _from_document(doc: YamlDocument, home) -> Assessment:
+def _from_document(doc: YamlDocument, home, alert_rules: set[str] | None = None
+                   ) -> Assessment:
     if not isinstance(doc.data, dict):
         found = "an empty file" if doc.data is None else f"a {type(doc.data).__name__}"
         raise InputError(Problem(doc.file, f"expected an assessment (a mapping with "
@@ -63,6 +69,8 @@ def _from_document(doc: YamlDocument, home) -> Assessment:
         raise InputError(sorted(problems, key=lambda p: p.line or 0)) from None
     fw = _framework(assessment, doc, home)
     problems = check(assessment, fw, doc)
+    if alert_rules is not None:
+        problems += watched_rule_problems(assessment, alert_rules, doc)
     if problems:
         raise InputError(problems)
     return assessment
@@ -190,6 +198,24 @@ def check(a: Assessment, fw: Framework, doc: YamlDocument | None = None) -> list
                                             f"{watch.id!r}"))
             watch_ids.add(watch.id)
             problems += _ref_problems(doc, wbase, watch, indicators, triggers, unknown)
+    return problems
+
+
+def watched_rule_problems(a: Assessment, alert_rules: set[str],
+                          doc: YamlDocument | None = None) -> list[Problem]:
+    """Watch points that name an alert rule not among ``alert_rules``: such a watch
+    point would never see an alert, and nobody would be told."""
+    doc = doc or YamlDocument(file="<assessment>", data=None)
+    problems = []
+    known = ", ".join(sorted(alert_rules))
+    for s, scenario in enumerate(a.scenarios):
+        for w, watch in enumerate(scenario.watch_points):
+            for k, rule in enumerate(watch.alert_rules):
+                if rule not in alert_rules:
+                    problems.append(doc.problem(
+                        ("scenarios", s, "watch_points", w, "alert_rules", k),
+                        f"watch point {watch.id!r} names alert rule {rule!r}, which is not "
+                        f"a rule in force (tocsin warn rules: {known})"))
     return problems
 
 

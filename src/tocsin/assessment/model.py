@@ -110,8 +110,9 @@ class WatchPoint(_Model):
     text: Text
     indicators: list[str] = []
     triggers: list[str] = []
-    # Ids of early-warning alert rules that would show this happening. Not checked
-    # here: the rules live in the warning area, which may not be installed.
+    # Ids of early-warning alert rules that would show this happening. Checked against
+    # the rules in force by whoever knows them (``io.watched_rule_problems``: the
+    # command line's validate, the site's import), not by the model.
     alert_rules: list[str] = []
 
 

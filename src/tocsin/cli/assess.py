@@ -53,9 +53,11 @@ def validate(
 ) -> None:
     """Check an assessment file. Exit 0 valid, 1 invalid (every problem listed), 2 unreadable."""
     from tocsin.assessment.io import load_assessment
+    from tocsin.warning.rules import load_rules
 
+    rules = {r.id for r in load_rules(home)}
     try:
-        a = load_assessment(file, home)
+        a = load_assessment(file, home, alert_rules=rules)
     except UnreadableError:
         raise
     except InputError as exc:
