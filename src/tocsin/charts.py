@@ -20,6 +20,19 @@ DOMAIN = "#9ca3af"
 PNG_SCALE = 2  # charts are drawn at 96 dpi; the PNG files are twice that
 
 
+# An axis ``labelExpr`` that breaks a label at its newlines: with ``wrap`` below, long
+# category names (risk factors, measures) are shown whole on two lines, never cut.
+LINE_BREAKS = "split(datum.label, '\\n')"
+
+
+def wrap(text: str, width: int = 44) -> str:
+    """``text`` broken into lines of at most ``width`` characters (a longer word stays
+    whole), joined by newlines, for an axis that uses ``LINE_BREAKS``."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=width, break_on_hyphens=False)) or text
+
+
 def theme() -> dict:
     """Vega-Lite's ``config`` block of the theme."""
     return {

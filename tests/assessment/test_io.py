@@ -81,6 +81,46 @@ def test_template_lists_every_item_and_reads_back():
     assert {x.affiliation for x in a.assessors} == {"government", "civil-society"}
 
 
+def test_template_shows_the_rating_guidance_as_comments():
+    fw = load_framework("un-foa-2014")
+    a = new_assessment(fw, "GHA")
+    text = dump_template(a, fw)
+    lines = text.splitlines()
+    # the general guidance in the header, marked as Tocsin's and not the UN's
+    header = "\n".join(line for line in lines[:40] if line.startswith("#"))
+    assert "Rating guidance [Tocsin, 2026]" in header
+    assert "not part of the" in header and "UN publication" in header
+    assert "#   unknown: Rate unknown when you have no evidence either way" in header
+    assert "#   confidence high:" in header
+    # each risk factor's four levels above its first indicator, in the first assessor's block
+    first = lines.index("    # Risk factor 1. Situations of armed conflict or other forms of "
+                        "instability")
+    block = lines[first:lines.index(next(x for x in lines if x.startswith("    '1.1'")))]
+    for level in ("0 absent:", "1 present:", "2 significant:", "3 severe:"):
+        assert any(f"#   {level}" in x for x in block), level
+    assert any("Localised unrest or low-intensity violence" in x for x in block)
+    for rf in fw.risk_factors:
+        assert sum(x.startswith(f"    # Risk factor {rf.id}. ") for x in lines) == 2  # per assessor
+    # the second assessor gets the names only: the file stays readable
+    assert "    # Risk factor 1. Situations of armed conflict or other forms of instability " \
+           "(guidance under gov-1)" in lines
+    assert text.count("Localised unrest or low-intensity violence") == 1
+    assert all(len(x) <= 100 for x in lines if x.startswith("    #   "))  # wrapped guidance
+    # and it is still the same assessment
+    assert parse_assessment(text, "template.yaml") == a
+
+
+def test_template_uses_an_extensions_guidance(tmp_path):
+    import shutil
+
+    (tmp_path / "frameworks").mkdir()
+    shutil.copy(EXAMPLE.parent / "framework-extension.yaml", tmp_path / "frameworks" / "x.yaml")
+    fw = load_framework("foa-example-state", tmp_path)
+    text = dump_template(new_assessment(fw, "GHA"), fw)
+    assert "[guidance: committee-guidance]" in text
+    assert "Armed conflict in many counties, with civilians killed or displaced." in text
+
+
 def test_sg_2013_template():
     fw = load_framework("sg-2013")
     a = new_assessment(fw, "KEN")

@@ -105,3 +105,47 @@ def test_circular_extension(run, home):
     code, _, err = run("framework", "validate", home / "frameworks" / "a.yaml", "--home", home)
     assert code == 1
     assert "circular reference between frameworks: a -> b -> a" in err
+
+
+def test_extension_replaces_one_risk_factors_guidance(home):
+    base = load_framework("un-foa-2014", home)
+    fw = load_framework("foa-example-state", home)
+    g = fw.risk_factor("1").rating_guidance
+    assert g.source == "committee-guidance"
+    assert g.severe == "Armed conflict in many counties, with civilians killed or displaced."
+    assert g != base.risk_factor("1").rating_guidance
+    # the other risk factors, and the general guidance, keep the base's
+    assert fw.risk_factor("2").rating_guidance == base.risk_factor("2").rating_guidance
+    assert fw.rating_guidance == base.rating_guidance
+    assert [s.key for s in fw.guidance_sources()] == ["tocsin-guidance", "committee-guidance"]
+    # renaming a risk factor keeps its guidance
+    write_extension(home, "risk_factors:\n  - id: '8'\n    name: Facteurs déclencheurs\n")
+    assert load_framework("ext", home).risk_factor("8").rating_guidance == \
+        base.risk_factor("8").rating_guidance
+
+
+def test_extension_replaces_the_general_guidance(home):
+    write_extension(home, "sources:\n  - {key: g, title: Guide national, publisher: Comité, "
+                    "year: 2026}\nrating_guidance:\n  source: g\n  unknown: Pas d'élément.\n"
+                    "  confidence: {low: Faible., medium: Moyenne., high: Élevée.}\n")
+    fw = load_framework("ext", home)
+    assert fw.rating_guidance.unknown == "Pas d'élément."
+    assert fw.rating_guidance.source == "g"
+
+
+def test_guidance_from_an_unlisted_source_is_refused(run, home):
+    path = write_extension(home, "risk_factors:\n  - id: '1'\n    rating_guidance:\n"
+                           "      source: nowhere\n      absent: a\n      present: b\n"
+                           "      significant: c\n      severe: d\n")
+    code, _, err = run("framework", "validate", path, "--home", home)
+    assert code == 1
+    assert f"{path}:7: source 'nowhere' is not listed under sources" in err
+
+
+def test_guidance_must_give_all_four_levels(run, home):
+    path = write_extension(home, "risk_factors:\n  - id: '1'\n    rating_guidance:\n"
+                           "      source: tocsin-guidance\n      severe: Only this.\n")
+    code, _, err = run("framework", "validate", path, "--home", home)
+    assert code == 1
+    for level in ("absent", "present", "significant"):
+        assert f"risk_factors[0].rating_guidance.{level}" in err

@@ -137,3 +137,57 @@ def test_list_shows_both_shipped_frameworks(run):
     code, out, _ = run("framework", "list", "--format", "json")
     assert code == 0
     assert {f["id"] for f in json.loads(out)} >= {"un-foa-2014", "sg-2013"}
+
+
+# --- rating guidance: Tocsin's, for every risk factor and level -------------------------
+
+
+def test_every_risk_factor_has_tocsins_guidance_for_all_four_levels(foa):
+    source = next(s for s in foa.sources if s.key == "tocsin-guidance")
+    assert source.publisher == "Tocsin"
+    assert "not part of the un publication" in " ".join(source.note.split()).lower()
+    for rf in foa.risk_factors:
+        g = rf.rating_guidance
+        assert g is not None, rf.id
+        assert g.source == "tocsin-guidance"
+        levels = g.levels()
+        assert [(n, name) for n, name, _ in levels] == [
+            (0, "absent"), (1, "present"), (2, "significant"), (3, "severe")]
+        texts = [text for _, _, text in levels]
+        assert all(len(t) >= 40 for t in texts), rf.id  # concrete, not a label
+        assert len(set(texts)) == 4, rf.id
+        assert g.for_level(3) == g.severe
+    # reachable from the framework, as the site's rating page reads it
+    assert "Armed conflict across large parts" in foa.risk_factor("1").rating_guidance.severe
+    # the reversed reading of risk factor 6 is said
+    assert "weaker the protection" in foa.risk_factor("6").rating_guidance.note
+
+
+def test_general_guidance_on_unknown_and_confidence(foa):
+    g = foa.rating_guidance
+    assert g.source == "tocsin-guidance"
+    assert "not part of the UN publication" in g.note
+    assert "Unknown is not absent" in g.unknown
+    assert [name for name, _ in g.confidence.levels()] == ["low", "medium", "high"]
+    assert "never weights" in g.confidence.note
+    assert [s.key for s in foa.guidance_sources()] == ["tocsin-guidance"]
+
+
+def test_guidance_is_not_a_copy_of_the_indicator_texts(foa):
+    # Tocsin's own words: no level's guidance repeats an indicator's text.
+    texts = {i.text.rstrip(".").lower() for i in foa.indicators.values()}
+    for rf in foa.risk_factors:
+        for _n, _name, text in rf.rating_guidance.levels():
+            assert text.rstrip(".").lower() not in texts
+
+
+def test_show_json_includes_the_guidance(run):
+    code, out, _ = run("framework", "show", "un-foa-2014", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data["rating_guidance"]) == {"source", "note", "scale", "unknown", "confidence"}
+    assert set(data["rating_guidance"]["confidence"]) == {"low", "medium", "high", "note"}
+    for rf in data["risk_factors"]:
+        g = rf["rating_guidance"]
+        assert {"source", "absent", "present", "significant", "severe", "note"} == set(g)
+        assert g["source"] in {s["key"] for s in data["sources"]}

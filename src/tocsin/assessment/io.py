@@ -321,8 +321,15 @@ def new_assessment(
     )
 
 
+TEMPLATE_WIDTH = 100  # comment lines are wrapped to this width
+
+
 def dump_template(a: Assessment, fw: Framework) -> str:
-    """The template as YAML, with each indicator's text as a comment beside its id."""
+    """The template as YAML, with each indicator's text as a comment beside its id and
+    the framework's rating guidance as comments: the general guidance (unknown,
+    confidence) in the header, each risk factor's guidance for levels 0-3 above its
+    indicators in the first assessor's block (the other assessors get the risk
+    factor's name only, so the file stays readable)."""
     header = (
         f"Tocsin national assessment of risk and resilience: {a.country}, "
         f"{fw.title} ({fw.id} {fw.version}).\n"
@@ -332,22 +339,32 @@ def dump_template(a: Assessment, fw: Framework) -> str:
         "absent|partial|in-place, effectiveness none|low|medium|high. Triggers: observed\n"
         "true|false. See docs/assessment-format.md."
     )
+    guidance = _general_guidance_lines(fw)
+    if guidance:
+        header += "\n\n" + "\n".join(guidance)
     text = dump_assessment(a, header=header)
     notes = {"indicators": {i: ind.text for i, ind in fw.indicators.items()},
              "measures": {m.id: m.name for m in fw.resilience_measures},
              "triggers": {t.id: t.name for t in fw.triggers}}
+    # The first indicator of each risk factor: where its guidance goes.
+    opens = {rf.indicators[0].id: rf for rf in fw.risk_factors if rf.indicators}
+    general_source = fw.rating_guidance.source if fw.rating_guidance else None
     # One line per item, its text as a comment: a 124-indicator template stays readable.
     lines: list[str] = []
     section = None
+    assessor = -1
     rows = text.splitlines()
     k = 0
     while k < len(rows):
         line = rows[k]
         stripped = line.strip()
+        if line.startswith("- id: "):
+            assessor += 1
         if line.startswith("  ") and not line.startswith("   ") and stripped.endswith(":"):
             section = stripped[:-1] if stripped[:-1] in notes else None
         if section and line.startswith("    ") and not line.startswith("     "):
             key_text = stripped.split(":", 1)[0]
+            item_id = key_text.strip("'\"")
             fields = []
             k += 1
             while k < len(rows) and rows[k].startswith("      "):
@@ -355,7 +372,11 @@ def dump_template(a: Assessment, fw: Framework) -> str:
                 k += 1
             if stripped.endswith("{}"):
                 fields = ["observed: null"] if section == "triggers" else []
-            note = notes[section].get(key_text.strip("'\""), "")
+            if section == "indicators" and item_id in opens:
+                lines += _risk_factor_lines(opens[item_id], first=assessor == 0,
+                                            general_source=general_source,
+                                            first_assessor=a.assessors[0].id)
+            note = notes[section].get(item_id, "")
             if len(note) > 70:
                 note = note[:67].rstrip() + "..."
             lines.append(f"    {key_text}: {{{', '.join(fields)}}}" + (f"  # {note}" if note
@@ -364,3 +385,52 @@ def dump_template(a: Assessment, fw: Framework) -> str:
         lines.append(line)
         k += 1
     return "\n".join(lines) + "\n"
+
+
+def _wrap(text: str, first: str, rest: str, width: int = TEMPLATE_WIDTH) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(" ".join(text.split()), width=width, initial_indent=first,
+                         subsequent_indent=rest, break_on_hyphens=False)
+
+
+def _general_guidance_lines(fw: Framework) -> list[str]:
+    """The header's guidance, without the leading "# " (dump_assessment adds it)."""
+    g = fw.rating_guidance
+    if g is None:
+        return []
+    width = TEMPLATE_WIDTH - 2
+    source = next((s for s in fw.sources if s.key == g.source), None)
+    title = (f"Rating guidance [{source.publisher}, {source.year}]" if source
+             else f"Rating guidance [{g.source}]")
+    lines = _wrap(title + (f": {g.note}" if g.note else ""), "", "", width)
+    if g.scale:
+        lines += _wrap(g.scale, "  Levels: ", "    ", width)
+    lines += _wrap(g.unknown, "  unknown: ", "    ", width)
+    for name, text in g.confidence.levels():
+        lines += _wrap(text, f"  confidence {name}: ", "    ", width)
+    if g.confidence.note:
+        lines += _wrap(g.confidence.note, "  ", "  ", width)
+    if any(rf.rating_guidance for rf in fw.risk_factors):
+        lines.append("  Each risk factor's guidance for levels 0-3 is above its indicators, "
+                     "under the first assessor.")
+    return lines
+
+
+def _risk_factor_lines(rf, *, first: bool, general_source: str | None,
+                       first_assessor: str) -> list[str]:
+    g = rf.rating_guidance
+    own = "" if g is None or g.source == general_source else f" [guidance: {g.source}]"
+    head = f"    # Risk factor {rf.id}. {rf.name}{own}"
+    if g is None:
+        return [head]
+    if not first:
+        return [head + f" (guidance under {first_assessor})"]
+    lines = [head]
+    if g.note:
+        lines += _wrap(g.note, "    #   ", "    #   ")
+    pad = " " * len("    #   3 significant: ")
+    for level, name, text in g.levels():
+        label = f"{level} {name}:"
+        lines += _wrap(text, f"    #   {label:<14} ", "    #" + pad[5:])
+    return lines

@@ -176,7 +176,7 @@ class _Loader:
             id=fdoc.id, version=fdoc.version, title=fdoc.title, short_title=fdoc.short_title,
             language=fdoc.language, description=fdoc.description, based_on=based_on,
             file=doc.file, sources=sources, expected_indicator_total=fdoc.expected_indicator_total,
-            gaps=list(fdoc.gaps), **sections,
+            gaps=list(fdoc.gaps), rating_guidance=fdoc.rating_guidance, **sections,
         )
         if self.check_refs:
             check(framework, doc, self.home)
@@ -207,6 +207,10 @@ class _Loader:
                                             f"not in {base.id}; adding risk factors is not "
                                             "supported, add indicators to an existing one"))
                 continue
+            guidance = change.rating_guidance
+            if guidance is not None and guidance.source not in source_keys:
+                problems.append(doc.problem(where + ("rating_guidance", "source"), f"source "
+                                            f"{guidance.source!r} is not listed under sources"))
             rfs[change.id] = rfs[change.id].model_copy(update=_set_fields(change))
 
         for n, change in enumerate(ext.indicators):
@@ -243,6 +247,11 @@ class _Loader:
                 indicators[change.id] = Indicator(**{k: v for k, v in updates.items()})
                 order.append(change.id)
 
+        if ext.rating_guidance is not None and ext.rating_guidance.source not in source_keys:
+            problems.append(doc.problem(("rating_guidance", "source"), f"source "
+                                        f"{ext.rating_guidance.source!r} is not listed under "
+                                        "sources"))
+
         for n, dropped in enumerate(ext.drop):
             if dropped not in indicators:
                 problems.append(doc.problem(("drop", n), f"cannot drop {dropped!r}: no such "
@@ -269,6 +278,7 @@ class _Loader:
             "sources": list(base.sources) + [s for s in ext.sources
                                              if s.key not in {b.key for b in base.sources}],
             "gaps": base.gaps if ext.gaps is None else list(ext.gaps),
+            "rating_guidance": ext.rating_guidance or base.rating_guidance,
             "risk_factors": risk_factors, "triggers": triggers, "resilience_measures": measures,
         })
         if self.check_refs:
@@ -325,13 +335,21 @@ def check(fw: Framework, doc: YamlDocument, home: Path) -> None:
             unique(kind, item.id, (section, n, "id"))
 
     source_keys = {s.key for s in fw.sources}
+
+    def known_source(key: str, path: tuple) -> None:
+        if key not in source_keys:
+            problems.append(Problem(doc.file, f"source {key!r} is not listed under sources "
+                                    f"(known: {', '.join(sorted(source_keys))})",
+                                    lines.of(path), format_path(path)))
+
+    if fw.rating_guidance is not None:
+        known_source(fw.rating_guidance.source, ("rating_guidance", "source"))
     for r, rf in enumerate(fw.risk_factors):
+        if rf.rating_guidance is not None:
+            known_source(rf.rating_guidance.source,
+                         ("risk_factors", r, "rating_guidance", "source"))
         for i, ind in enumerate(rf.indicators):
-            if ind.source not in source_keys:
-                path = ("risk_factors", r, "indicators", i, "source")
-                problems.append(Problem(doc.file, f"source {ind.source!r} is not listed under "
-                                        f"sources (known: {', '.join(sorted(source_keys))})",
-                                        lines.of(path), format_path(path)))
+            known_source(ind.source, ("risk_factors", r, "indicators", i, "source"))
 
     resolver = _Resolver(fw, home)
     expect = [

@@ -34,7 +34,9 @@ Ref = Annotated[
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
 
-
+# The rating scale's levels in order, 0 to 3: the keys of a risk factor's guidance.
+GUIDANCE_LEVELS: tuple[str, ...] = ("absent", "present", "significant", "severe")
+CONFIDENCES: tuple[str, ...] = ("low", "medium", "high")
 
 
 def split_ref(ref: str) -> tuple[str, str]:
@@ -70,6 +72,48 @@ class Indicator(_Model):
     guidance: str | None = None
 
 
+class RatingGuidance(_Model):
+    """What each level of the rating scale means for an indicator of one risk factor:
+    what an assessor would have to see to rate 0 absent, 1 present, 2 significant or
+    3 severe. Its ``source`` says whose guidance it is (in the shipped frameworks,
+    Tocsin's, not the UN's)."""
+
+    source: ItemId
+    absent: Text
+    present: Text
+    significant: Text
+    severe: Text
+    note: Text | None = None  # how to read the scale for this factor, where it is not obvious
+
+    def levels(self) -> list[tuple[int, str, str]]:
+        """(level, level name, guidance) for levels 0 to 3."""
+        return [(n, name, getattr(self, name)) for n, name in enumerate(GUIDANCE_LEVELS)]
+
+    def for_level(self, level: int) -> str:
+        return getattr(self, GUIDANCE_LEVELS[level])
+
+
+class ConfidenceGuidance(_Model):
+    low: Text
+    medium: Text
+    high: Text
+    note: Text | None = None
+
+    def levels(self) -> list[tuple[str, str]]:
+        return [(name, getattr(self, name)) for name in CONFIDENCES]
+
+
+class GeneralGuidance(_Model):
+    """Guidance that holds for every indicator: the scale in general, when to rate
+    ``unknown``, and how to choose a confidence."""
+
+    source: ItemId
+    note: Text | None = None  # whose guidance this is, and that it is not the source's text
+    scale: Text | None = None
+    unknown: Text
+    confidence: ConfidenceGuidance
+
+
 class RiskFactor(_Model):
     id: ItemId
     name: Text
@@ -80,6 +124,7 @@ class RiskFactor(_Model):
     description_verification: Verification = "checked"
     expected_indicators: int | None = Field(default=None, ge=0)
     expected_indicators_verification: Verification = "recalled-high"
+    rating_guidance: RatingGuidance | None = None
     indicators: list[Indicator] = []
 
 
@@ -138,6 +183,7 @@ class FrameworkDocument(_Model):
     sources: list[Source] = Field(min_length=1)
     expected_indicator_total: int | None = Field(default=None, ge=0)
     gaps: list[Text] = []
+    rating_guidance: GeneralGuidance | None = None
     risk_factors: list[RiskFactor] = []
     triggers: list[Trigger] = []
     resilience_measures: list[ResilienceMeasure] = []
@@ -167,6 +213,7 @@ class RiskFactorChange(_Model):
     description: Text | None = None
     name_verification: Verification | None = None
     description_verification: Verification | None = None
+    rating_guidance: RatingGuidance | None = None  # replaces the base's guidance whole
 
 
 class ExtensionDocument(_Model):
@@ -187,6 +234,7 @@ class ExtensionDocument(_Model):
     triggers: list[Trigger] = []
     resilience_measures: list[ResilienceMeasure] = []
     gaps: list[Text] | None = None
+    rating_guidance: GeneralGuidance | None = None  # replaces the base's general guidance
 
 
 # --- the loaded framework -----------------------------------------------------------
@@ -206,6 +254,7 @@ class Framework(_Model):
     sources: list[Source]
     expected_indicator_total: int | None = None
     gaps: list[str] = []
+    rating_guidance: GeneralGuidance | None = None
     risk_factors: list[RiskFactor]
     triggers: list[Trigger] = []
     resilience_measures: list[ResilienceMeasure] = []
@@ -221,6 +270,19 @@ class Framework(_Model):
             if rf.id == rf_id:
                 return rf
         raise KeyError(rf_id)
+
+    def source(self, key: str) -> Source:
+        for s in self.sources:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def guidance_sources(self) -> list[Source]:
+        """The sources of the rating guidance (general and per risk factor), in order."""
+        keys = [g.source for g in [self.rating_guidance,
+                                   *(rf.rating_guidance for rf in self.risk_factors)] if g]
+        return [self.source(k) for k in dict.fromkeys(keys)
+                if any(s.key == k for s in self.sources)]
 
     def measure(self, measure_id: str) -> ResilienceMeasure:
         for m in self.resilience_measures:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from tocsin.assessment.gaps import GAP_RESILIENCE, GAP_RISK
@@ -50,17 +52,39 @@ def country_name(code: str) -> str:
     return countries.name(code)
 
 
-def _data_uri(svg: str, raster: bool = False) -> str:
+@dataclass(frozen=True)
+class Image:
+    """A chart ready for the template: its data URI and its size in CSS px. The report
+    shows a chart at its own size, so the font sizes the chart was drawn with are the
+    sizes on paper."""
+
+    src: str
+    width: float
+    height: float
+
+    def __bool__(self) -> bool:
+        return bool(self.src)
+
+
+def _size(svg: str) -> tuple[float, float]:
+    m = re.search(r'<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"', svg)
+    return (float(m.group(1)), float(m.group(2))) if m else (0.0, 0.0)
+
+
+def _data_uri(svg: str, raster: bool = False) -> Image:
     if not svg:
-        return ""
+        return Image("", 0, 0)
+    width, height = _size(svg)
     if raster:
         # WeasyPrint draws SVG in pure Python (most of the PDF time on a large
         # assessment); vl-convert's native renderer makes a print-resolution PNG fast.
         import vl_convert as vlc
 
         png = vlc.svg_to_png(svg, scale=PNG_SCALE)
-        return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return Image("data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                     width, height)
+    return Image("data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8"))
+                 .decode("ascii"), width, height)
 
 
 def build_context(a: Assessment, fw: Framework, include_sensitive: bool = False,
@@ -114,7 +138,7 @@ def build_context(a: Assessment, fw: Framework, include_sensitive: bool = False,
         "include_sensitive": include_sensitive, "withheld": withheld, "evidence": evidence,
         "charts": {
             "profile": _data_uri(charts.risk_profile(card), raster),
-            "heat": _data_uri(charts.heat_map(card), raster),
+            "heat": [_data_uri(svg, raster) for svg in charts.heat_maps(card)],
             "divergence": _data_uri(charts.divergence(card), raster),
             "resilience": _data_uri(charts.resilience(card), raster),
         },
@@ -133,6 +157,7 @@ def build_context(a: Assessment, fw: Framework, include_sensitive: bool = False,
         "heading_labels": HEADING_LABELS, "marks": VERIFICATION_MARKS,
         "verification": fw.verification_counts(),
         "triggers": {t.id: t for t in fw.triggers},
+        "guidance": _guidance(fw),
         "method": {
             "bands": RISK_BANDS, "resilience_bands": RESILIENCE_BANDS,
             "min_coverage": MIN_COVERAGE, "spread": DISAGREEMENT_SPREAD,
@@ -141,6 +166,20 @@ def build_context(a: Assessment, fw: Framework, include_sensitive: bool = False,
             "effectiveness": EFFECTIVENESS_VALUE,
         },
     }
+
+
+def _guidance(fw: Framework) -> dict | None:
+    """The framework's rating guidance for the method section, with whose it is; None
+    if the framework has none."""
+    rows = [(rf, rf.rating_guidance) for rf in fw.risk_factors if rf.rating_guidance]
+    if not rows and fw.rating_guidance is None:
+        return None
+    main = fw.rating_guidance.source if fw.rating_guidance else rows[0][1].source
+    sources = {s.key: s for s in fw.sources}
+    others = [sources[k] for k in dict.fromkeys(g.source for _, g in rows)
+              if k != main and k in sources]
+    return {"general": fw.rating_guidance, "rows": rows, "main": main,
+            "source": sources.get(main), "others": others}
 
 
 def _natural(item_id: str) -> tuple:
