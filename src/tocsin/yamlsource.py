@@ -4,6 +4,12 @@ PyYAML's composer gives each node a start mark; we build plain Python data
 from the node tree ourselves and keep a map from the path of each value
 (a tuple of keys and list indexes) to its 1-based line. Duplicate keys, which
 PyYAML would silently let the last one win, are reported as problems.
+
+Files come from other people (an assessment sent by a ministry, an upload to the
+site), so reading one is bounded: at most ``MAX_BYTES`` of text and ``MAX_VALUES``
+values once aliases are expanded. A few kilobytes of nested aliases ("billion
+laughs") would otherwise expand to gigabytes; composing never expands them, and
+building stops at the limit.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ import yaml
 from pydantic import ValidationError
 
 from tocsin.errors import InputError, Problem, UnreadableError
+
+MAX_BYTES = 20 * 2**20  # a 50-assessor assessment with full evidence is about 3 MB
+MAX_VALUES = 1_000_000  # values built, aliases expanded; that assessment has ~200,000
 
 Path_ = tuple[Any, ...]
 # libyaml's parser when PyYAML was built with it (the wheels are): same nodes and marks.
@@ -50,6 +59,32 @@ def format_path(path: Sequence[Any]) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def expanded_size(node: yaml.Node) -> int:
+    """How many values building ``node`` would make, aliases expanded; counted on the
+    composed graph (where an alias is the same node reached again), without building."""
+    sizes: dict[int, int] = {}
+    order, stack = [], [node]
+    while stack:  # children before parents, each node once
+        n = stack.pop()
+        if id(n) in sizes:
+            continue
+        sizes[id(n)] = 0
+        order.append(n)
+        if isinstance(n, yaml.MappingNode):
+            stack.extend(v for pair in n.value for v in pair)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    for n in reversed(order):
+        if isinstance(n, yaml.MappingNode):
+            total = 1 + sum(sizes[id(v)] for _k, v in n.value)
+        elif isinstance(n, yaml.SequenceNode):
+            total = 1 + sum(sizes[id(v)] for v in n.value)
+        else:
+            total = 1
+        sizes[id(n)] = min(total, MAX_VALUES + 1)
+    return sizes[id(node)]
 
 
 def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[Problem]) -> Any:
@@ -86,6 +121,11 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[P
         problems.append(Problem(doc.file, f"unsupported YAML tag {exc}", doc.lines[path],
                                 format_path(path)))
         return None
+    except ValueError as exc:  # 2024-02-30: YAML reads it as a date that does not exist
+        problems.append(Problem(doc.file, f"{node.value!r} is not a valid value ({exc}); "
+                                          "dates are YYYY-MM-DD", doc.lines[path],
+                                format_path(path)))
+        return None
 
 
 # One constructor for every scalar: building a loader per value made a
@@ -109,6 +149,9 @@ class _UnsupportedTag(Exception):
 
 def parse_yaml(text: str, file: str) -> YamlDocument:
     """Parse YAML text; raise ``UnreadableError`` naming the line if it is not YAML."""
+    if len(text) > MAX_BYTES:
+        raise UnreadableError(Problem(file, f"is larger than {MAX_BYTES // 2**20} MB; "
+                                            "expected a smaller YAML document"))
     try:
         node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
@@ -122,7 +165,14 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     if node is None:
         return doc
     problems: list[Problem] = []
-    doc.data = _construct(node, (), doc, problems)
+    if expanded_size(node) > MAX_VALUES:
+        raise UnreadableError(Problem(file, f"expands to more than {MAX_VALUES:,} values "
+                                            "(nested aliases?); expected a smaller document"))
+    try:
+        doc.data = _construct(node, (), doc, problems)
+    except RecursionError as exc:
+        raise UnreadableError(Problem(file, "is nested too deeply; expected a YAML document "
+                                            "a few levels deep")) from exc
     if problems:
         raise InputError(problems)
     return doc
@@ -132,6 +182,9 @@ def read_yaml(path: Path | str) -> YamlDocument:
     """Read a YAML file as UTF-8; raise ``UnreadableError`` for any reason it cannot be read."""
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_BYTES:
+            raise UnreadableError.single(path, f"is larger than {MAX_BYTES // 2**20} MB; "
+                                               "expected a smaller YAML document")
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise UnreadableError.single(path, "file not found") from exc

@@ -17,12 +17,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from tocsin.assessment.workflow import AssessmentStatus
 from tocsin.framework.models import ISO3, ItemId
 
-Level = Literal[0, 1, 2, 3, "unknown"]
+
+def _whole_level(value):
+    # Pydantic's lax mode would take ``yes`` (True == 1) and ``2.0`` for levels: a typo
+    # in a file must be refused, not read as a rating.
+    if isinstance(value, bool | float):
+        raise ValueError(f"expected 0, 1, 2, 3 or 'unknown', not {value!r}")
+    return value
+
+
+Level = Annotated[Literal[0, 1, 2, 3, "unknown"], BeforeValidator(_whole_level)]
 LEVELS: tuple[int, ...] = (0, 1, 2, 3)
 LEVEL_NAMES = {0: "absent", 1: "present", 2: "significant", 3: "severe", "unknown": "unknown"}
 Confidence = Literal["low", "medium", "high"]
