@@ -124,9 +124,29 @@ def home(explicit: Path | str | None = None) -> Path:
     return path.expanduser().resolve()
 
 
+PRIVATE_UMASK = 0o077
+
+
+def private_files() -> None:
+    """From now on this process writes files only its user can read (the home holds
+    evidence that may identify witnesses, password hashes, two-factor secrets)."""
+    os.umask(PRIVATE_UMASK)
+
+
 def ensure_home(explicit: Path | str | None = None) -> Path:
+    """The home, created if needed, and private to its user: mode 0700, so nothing in
+    it can be reached by anyone else, whatever the mode of a file an older Tocsin or
+    another tool wrote there; the site's SQLite database and key are made 0600 too."""
     path = home(explicit)
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.chmod(0o700)
+        for name in ("tocsin.sqlite3", "tocsin.sqlite3-wal", "tocsin.sqlite3-shm",
+                     "secret_key"):
+            if (path / name).exists():
+                (path / name).chmod(0o600)
+    except PermissionError:  # a home owned by someone else: theirs to protect
+        pass
     return path
 
 

@@ -18,6 +18,7 @@ import typer
 from tocsin import __version__
 from tocsin.cli import assess, events, forecast, framework, site, warn
 from tocsin.cli.options import HomeOption
+from tocsin.config import private_files
 from tocsin.errors import InputError
 
 app = typer.Typer(
@@ -72,6 +73,7 @@ def report_problems(exc: InputError) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code instead of exiting (tests call this)."""
+    private_files()
     try:
         app(args=argv, prog_name="tocsin", standalone_mode=True)
     except SystemExit as exc:

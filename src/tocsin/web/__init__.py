@@ -40,7 +40,8 @@ def setup(home: Path | str | None = None, migrate: bool = True) -> Path:
     """
     from tocsin import config
 
-    home = config.home(home)
+    config.private_files()
+    home = config.ensure_home(home)
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     from django.apps import apps
 
