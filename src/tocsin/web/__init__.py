@@ -77,12 +77,10 @@ def _migrate() -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from tocsin.web.upgrade import carry_forward
-
     s = connections["default"].settings_dict
     label = (s["ENGINE"], str(s["NAME"]), s.get("HOST", ""), s.get("PORT", ""))
     if label in _migrated:
         return
-    carry_forward()
+    # The site's migrate (web/shell) first carries an older layout forward.
     call_command("migrate", interactive=False, verbosity=0)
     _migrated.add(label)
