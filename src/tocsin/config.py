@@ -65,8 +65,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TOCSIN_DEBUG", None, "Django debug pages, development only", shown_default="off",
             flag=True),
     Setting("TOCSIN_BEHIND_PROXY", None,
-            "production behind a TLS-terminating reverse proxy that sets "
-            "`X-Forwarded-Proto` (docs/site.md)", shown_default="off", flag=True),
+            "the site is behind a TLS-terminating reverse proxy that sets "
+            "`X-Forwarded-Proto` and `X-Forwarded-For` (docs/site.md)", shown_default="off",
+            flag=True),
+    Setting("TOCSIN_TRUSTED_PROXY", "127.0.0.1",
+            "address of that reverse proxy: `tocsin serve` believes its forwarded headers "
+            "and nobody else's"),
+    Setting("TOCSIN_IDLE_SECONDS", "20",
+            "`tocsin serve` closes a connection idle this long (slow or idle clients cannot "
+            "hold the site's connections)"),
     Setting("TOCSIN_MAX_UPLOAD_MB", "10", "largest evidence upload, in megabytes"),
     Setting("TOCSIN_ENGINE", "duckdb", "`duckdb` or `spark` for event and signal queries",
             choices=("duckdb", "spark")),
