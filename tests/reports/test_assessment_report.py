@@ -183,3 +183,31 @@ def _html_text(text: str) -> str:
     from markupsafe import escape  # as the template escapes
 
     return str(escape(text))
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "JaVaScRiPt:alert(1)",
+                                 "data:text/html,<script>alert(1)</script>",
+                                 "file:///etc/passwd", " javascript:alert(1)", "//evil.example/x"])
+def test_hostile_links_in_an_imported_file_are_text_not_links(url):
+    from tocsin.assessment.io import load_with_framework
+    from tocsin.assessment.model import Evidence
+    from tocsin.reports.assessment import render_html
+
+    a, fw = load_with_framework(EXAMPLE)
+    first = next(iter(a.assessors[0].indicators))
+    rating = a.assessors[0].indicators[first]
+    hostile = Evidence(text="A report, they said", url=url)
+    a.assessors[0].indicators[first] = rating.model_copy(update={"evidence": [hostile]})
+    html = render_html(a, fw)
+    assert "A report, they said" in html
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert not [h for h in hrefs if not h.startswith(("http://", "https://", "#"))], hrefs
+
+
+def test_web_links_stay_links():
+    from tocsin.links import web_url
+
+    assert web_url("https://www.ohchr.org/en/report") == "https://www.ohchr.org/en/report"
+    assert web_url("http://x.org/a b") == "http://x.org/a b"
+    for bad in ("javascript:alert(1)", "https://", "ftp://x.org/f", None, "https://x\n.org"):
+        assert web_url(bad) is None

@@ -31,6 +31,7 @@ from tocsin.assessment.scoring import (
     score,
 )
 from tocsin.framework import Framework
+from tocsin.links import web_url
 from tocsin.reports.labels import (
     HEADING_LABELS,
     RESILIENCE_LABELS,
@@ -196,6 +197,7 @@ def _environment():
     env.filters["pct"] = lambda x: "–" if x is None else f"{x:.0%}"
     env.filters["signed"] = lambda x, d=1: "–" if x is None else f"{x:+.{d}f}"
     env.filters["level"] = lambda x: "–" if x is None else f"{x:g}"
+    env.filters["web_url"] = web_url
     return env
 
 
