@@ -16,7 +16,7 @@ import sys
 import typer
 
 from tocsin import __version__
-from tocsin.cli import assess, events, forecast, framework, site, warn
+from tocsin.cli import assess, backup, events, forecast, framework, site, warn
 from tocsin.cli.options import HomeOption
 from tocsin.config import private_files
 from tocsin.errors import InputError
@@ -51,6 +51,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(warn.app, name="warn")
 app.add_typer(forecast.app, name="forecast")
 site.register(app)
+backup.register(app)
 
 
 @app.command()
