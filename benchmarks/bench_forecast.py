@@ -26,7 +26,8 @@ def main() -> int:
     if not DATA.exists():
         print(f"skipped: {DATA} not found")
         return 0
-    from tocsin.forecast.backtest import ALL_MODELS, run_backtest
+    from tocsin.forecast.backtest import run_backtest
+    from tocsin.forecast.estimators import ALL_MODELS
     from tocsin.forecast.panel import OUTCOMES, TARGETS, read_panel
 
     jobs = int(os.environ.get("FORECAST_BENCH_JOBS", "2"))

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from tocsin.forecast import backtest, models
+from tocsin.forecast import backtest, estimators
 from tocsin.forecast.panel import OUTCOMES, TARGETS, read_panel
 
 DATA = (Path(__file__).parents[2] / "shared" / "data" / "ewp"
@@ -26,11 +26,11 @@ DATA = (Path(__file__).parents[2] / "shared" / "data" / "ewp"
 
 def main(ks: list[int]) -> None:
     panel = read_panel(DATA, outcomes=tuple(o for o in OUTCOMES if o != "mk_onset"))
-    shipped = {kind: models.MODELS[kind] for kind in ("ewp", "rank")}
+    shipped = {kind: estimators.MODELS[kind] for kind in ("ewp", "rank")}
     for k in ks:
-        seed = models.SEED + 1000 * k
+        seed = estimators.SEED + 1000 * k
         for kind, cls in shipped.items():
-            models.MODELS[kind] = functools.partial(cls, random_state=seed)
+            estimators.MODELS[kind] = functools.partial(cls, random_state=seed)
         result = backtest.run_backtest(panel, range(1995, 2015), TARGETS["1or2"],
                                        ("ewp", "rank"))
         pooled = result.pooled()

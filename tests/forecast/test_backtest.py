@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from tocsin.cli import main
-from tocsin.forecast.backtest import score
+from tocsin.forecast.metrics import score
 
 
 def test_backtest_json_has_every_model_on_the_same_folds(data_csv, tmp_path, capsys):

@@ -6,8 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
-from tocsin.forecast.models import (
+from tocsin.forecast.estimators import (
     BoostedTrees,
     ElasticNetLogit,
     RankBoostedTrees,
@@ -87,7 +88,7 @@ def test_rank_round_trips_through_json(rank, fold):
 
 def test_fixed_platt_skips_the_inner_folds(rank, fold):
     train, y, test = fold
-    fixed = rank.clone().set_params(**rank.tuned_params_).fit(train, y)
+    fixed = clone(rank).set_params(**rank.tuned_params_).fit(train, y)
     assert fixed.platt_ == rank.platt_
     np.testing.assert_array_equal(fixed.predict_proba(test), rank.predict_proba(test))
 
@@ -100,7 +101,7 @@ def test_bad_parameters_are_refused(fold):
 
 def test_rank_ensemble_is_additive_and_round_trips(fold):
     train, y, test = fold
-    members = [ElasticNetLogit(lambda_=0.003), BoostedTrees(n_seeds=1),
+    members = [ElasticNetLogit(fixed_lambda=0.003), BoostedTrees(n_seeds=1),
                RankBoostedTrees(**SMALL)]
     cache = {}
     ens = RankEnsemble(members=members).fit(train, y, cache=cache)
@@ -132,7 +133,7 @@ def test_model_file_versions(rank, tmp_path):
     model, header = load_model(path)
     assert isinstance(model, RankBoostedTrees) and header["model"]["kind"] == "rank"
 
-    from tocsin.forecast.models import NoSkill
+    from tocsin.forecast.estimators import NoSkill
 
     old = tmp_path / "old.json"
     save_model(old, NoSkill().fit(__import__("pandas").DataFrame(

@@ -16,7 +16,7 @@ def test_model_file_records_provenance(model_2014):
     assert doc["train_until"] == 2012
     assert len(doc["data"]["sha256"]) == 64
     assert {"numpy", "scikit-learn", "lightgbm", "pandas", "python"} <= set(doc["libraries"])
-    from tocsin.forecast.models import CHOSEN
+    from tocsin.forecast.estimators import CHOSEN
 
     assert doc["model"]["kind"] == CHOSEN == "rank"  # the chosen model
     assert len(doc["model"]["boosters"]) == doc["model"]["params"]["n_seeds"] == 5
@@ -28,7 +28,7 @@ def test_train_defaults_to_the_chosen_model():
     import inspect
 
     from tocsin.cli.forecast import train
-    from tocsin.forecast.models import CHOSEN
+    from tocsin.forecast.estimators import CHOSEN
     from tocsin.forecast.workflow import train as fit
 
     assert inspect.signature(train).parameters["model"].default.default.value == CHOSEN

@@ -120,7 +120,8 @@ def backtest(
 ) -> None:
     """Rolling-origin backtest: per base year, fit on what was known then, score that year."""
     from tocsin.atomic import write_atomic
-    from tocsin.forecast.backtest import ALL_MODELS, format_table, run_backtest
+    from tocsin.forecast.backtest import format_table, run_backtest
+    from tocsin.forecast.estimators import ALL_MODELS
     from tocsin.forecast.panel import OUTCOMES, evaluation_rows, get_target, read_panel, sha256_file
 
     tgt = get_target(target.value)
@@ -176,13 +177,13 @@ def score(
 ) -> None:
     """Score published forecasts against what happened, side by side on the same countries."""
     from tocsin.forecast.panel import get_target
-    from tocsin.forecast.scorecard import format_scorecard, scorecard
+    from tocsin.forecast.score import format_scores, score_forecasts
 
-    card = scorecard(forecasts, outcomes, years, get_target(target.value))
+    scores = score_forecasts(forecasts, outcomes, years, get_target(target.value))
     if fmt is Format.json:
-        emit_json(card.to_json())
+        emit_json(scores.to_json())
     else:
-        typer.echo(format_scorecard(card))
+        typer.echo(format_scores(scores))
 
 
 @app.command()

@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from tocsin.forecast.models import ENSEMBLES, MODELS, SEED
+from tocsin.forecast import metrics
+from tocsin.forecast.estimators import ALL_MODELS, ENSEMBLES, MODELS, SEED, fit_shared
 from tocsin.forecast.panel import (
     EWP_PREDICTORS,
     Target,
@@ -23,8 +22,7 @@ from tocsin.forecast.panel import (
     training_rows,
 )
 
-ALL_MODELS = ("no-skill", "ewp", "gbm", "ensemble", "rank", "rank-ensemble")
-METRICS = ("auc", "average_precision", "brier", "log_loss", "top10", "top30", "recall_top30")
+__all__ = ["ALL_MODELS", "BacktestResult", "format_table", "run_backtest"]
 
 
 def _fit_year(panel, base_year: int, target: Target, models: tuple[str, ...]):
@@ -43,11 +41,7 @@ def _fit_year(panel, base_year: int, target: Target, models: tuple[str, ...]):
         for kind in models:
             if kind in ENSEMBLES:
                 continue
-            model = MODELS[kind]()
-            key = ("fit", repr(model))
-            if key not in cache:
-                cache[key] = model.fit(train, y)
-            fitted[kind] = cache[key]
+            fitted[kind] = fit_shared(MODELS[kind](), train, y, cache)
         for kind in models:
             if kind in ENSEMBLES:
                 fitted[kind] = MODELS[kind]().fit(train, y, cache=cache)
@@ -64,54 +58,6 @@ def _fit_year(panel, base_year: int, target: Target, models: tuple[str, ...]):
     return pd.concat(out, ignore_index=True), info
 
 
-def _auc(y, p) -> float:
-    """ROC AUC by the rank-sum (Mann-Whitney) formula, ties counted half."""
-    from scipy.stats import rankdata
-
-    ranks = rankdata(p)
-    pos = y == 1
-    n1, n0 = pos.sum(), len(y) - pos.sum()
-    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
-def top_k(outcome, probability, ccode, k: int) -> int:
-    """Onsets among the k highest probabilities; ties broken by country code so the
-    count is reproducible."""
-    order = np.lexsort((ccode, -probability))
-    return int(outcome[order[:k]].sum())
-
-
-def _top_k(frame, k: int) -> int:
-    return top_k(frame["outcome"].to_numpy(), frame["probability"].to_numpy(),
-                 frame["ccode"].to_numpy(), k)
-
-
-def score(frame) -> dict:
-    """The metrics of one set of predictions (a base year, or all of them pooled)."""
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    y = frame["outcome"].to_numpy()
-    p = np.clip(frame["probability"].to_numpy(), 1e-15, 1 - 1e-15)
-    both = 0 < y.sum() < len(y)
-    onsets = int(y.sum())
-    if "base_year" in frame and frame["base_year"].nunique() > 1:
-        top10 = sum(_top_k(g, 10) for _, g in frame.groupby("base_year"))
-        top30 = sum(_top_k(g, 30) for _, g in frame.groupby("base_year"))
-    else:
-        top10, top30 = _top_k(frame, 10), _top_k(frame, 30)
-    return {
-        "rows": len(y),
-        "onsets": onsets,
-        "auc": float(roc_auc_score(y, p)) if both else None,
-        "average_precision": float(average_precision_score(y, p)) if onsets else None,
-        "brier": float(np.mean((p - y) ** 2)),
-        "log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))),
-        "top10": top10,
-        "top30": top30,
-        "recall_top30": top30 / onsets if onsets else None,
-    }
-
-
 @dataclass
 class BacktestResult:
     target: Target
@@ -121,60 +67,15 @@ class BacktestResult:
     folds: list[dict] = field(default_factory=list)
 
     def per_year(self) -> dict:
-        out = {}
-        for kind in self.models:
-            sub = self.predictions[self.predictions["model"] == kind]
-            out[kind] = {int(y): score(g) for y, g in sub.groupby("base_year")}
-        return out
+        return metrics.per_year(self.predictions, self.models)
 
     def pooled(self) -> dict:
-        return {kind: score(self.predictions[self.predictions["model"] == kind])
-                for kind in self.models}
+        return metrics.pooled(self.predictions, self.models)
 
     def compare(self, baseline: str = "ewp", n_boot: int = 1000, seed: int = SEED) -> dict:
-        """Each model minus ``baseline``: pooled AUC and top-30 onsets, with 90% intervals.
-
-        A paired bootstrap over base years (years resampled with replacement, the same
-        draw for both models), because onsets are few: one onset more or less in the
-        top 30 moves recall by 1/onsets.
-        """
-        if baseline not in self.models or len(self.years) < 2:
-            return {}
-        preds = self.predictions
-        arrays = {k: {int(y): (g["outcome"].to_numpy(), g["probability"].to_numpy())
-                      for y, g in preds[preds["model"] == k].groupby("base_year")}
-                  for k in self.models}
-        top30 = {k: {int(y): _top_k(g, 30) for y, g in preds[preds["model"] == k]
-                     .groupby("base_year")} for k in self.models}
-        rng = np.random.default_rng(seed)
-        draws = [rng.choice(self.years, size=len(self.years)) for _ in range(n_boot)]
-        out = {}
-        for kind in self.models:
-            if kind == baseline:
-                continue
-            auc_d, top_d, both = [], [], []
-            for draw in draws:
-                yb = np.concatenate([arrays[baseline][y][0] for y in draw])
-                if not 0 < yb.sum() < len(yb):
-                    continue
-                pb = np.concatenate([arrays[baseline][y][1] for y in draw])
-                pk = np.concatenate([arrays[kind][y][1] for y in draw])
-                auc_d.append(_auc(yb, pk) - _auc(yb, pb))
-                top_d.append(sum(top30[kind][y] - top30[baseline][y] for y in draw))
-                both.append(auc_d[-1] > 0 and top_d[-1] > 0)
-            pooled = self.pooled()
-            out[kind] = {
-                "auc_diff": pooled[kind]["auc"] - pooled[baseline]["auc"]
-                if pooled[kind]["auc"] is not None and pooled[baseline]["auc"] is not None
-                else None,
-                "auc_diff_90": [float(np.quantile(auc_d, 0.05)), float(np.quantile(auc_d, 0.95))],
-                "top30_diff": pooled[kind]["top30"] - pooled[baseline]["top30"],
-                "top30_diff_90": [float(np.quantile(top_d, 0.05)),
-                                  float(np.quantile(top_d, 0.95))],
-                # share of draws in which the model beats the baseline on both
-                "p_beats_both": float(np.mean(both)),
-            }
-        return out
+        """Each model minus ``baseline`` (see :func:`metrics.versus_over_years`)."""
+        return metrics.versus_over_years(self.predictions, baseline, self.models, self.years,
+                                         n_boot=n_boot, seed=seed)
 
     def to_json(self, data_sha256: str, data_file: str) -> dict:
         return {

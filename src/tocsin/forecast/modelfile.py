@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tocsin.atomic import write_atomic
 from tocsin.errors import InputError, Problem
-from tocsin.forecast.models import model_from_dict, model_to_dict
+from tocsin.forecast.estimators import MODELS, model_from_dict, model_to_dict
 
 FORMAT = "tocsin-forecast-model"
 # The newest format this Tocsin reads. Version 2 added the model kinds "rank" and
@@ -112,8 +112,6 @@ def read_header(path) -> dict:
 
 def load_model(path):
     """Return ``(model, header)``; raise InputError for anything unusable."""
-    from tocsin.forecast.models import MODELS
-
     doc = read_header(path)
     kind = doc["model"].get("kind") if isinstance(doc["model"], dict) else None
     if kind not in MODELS:

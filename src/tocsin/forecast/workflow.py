@@ -12,7 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from tocsin.errors import InputError, Problem
-from tocsin.forecast.models import CHOSEN, make_model
+from tocsin.forecast.estimators import CHOSEN, make_model
 from tocsin.forecast.panel import (
     EWP_PREDICTORS,
     Target,

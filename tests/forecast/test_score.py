@@ -158,7 +158,7 @@ def test_finds_the_column_of_each_ewp_edition(forecasts, tmp_path):
     previous base year's 2-year forecast too; a file in that layout is read for
     either target and either base year without naming a column."""
     from tocsin.forecast.panel import TARGETS
-    from tocsin.forecast.scorecard import read_forecasts
+    from tocsin.forecast.score import read_forecasts
 
     ours = pd.read_csv(forecasts["ewp"])
     before = pd.read_csv(forecasts["ewp-2011"]).set_index("ccode")["probability"]

@@ -6,8 +6,8 @@ to the forecasts others published at the same time. This module reads forecast
 files as they are written (``tocsin forecast predict`` output, EWP's yearly
 result files), derives the outcome of each country from a mass-killing file
 (``mk_onset`` by ``ccode`` and ``year``), and scores every forecast on the
-countries they all cover, with the backtest's metrics: for one base year, or
-pooled over several (one file per edition, grouped under a label).
+countries they all cover, with the backtest's metrics (``metrics``): for one base
+year, or pooled over several (one file per edition, grouped under a label).
 
 Outcomes: for base year B, the 2-year target is an onset in B+1 or B+2 and the
 1-year target an onset in B+1. A country is scored only if every one of those
@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from tocsin.errors import InputError, Problem
-from tocsin.forecast.backtest import BacktestResult, _auc, top_k
-from tocsin.forecast.models import SEED
+from tocsin.forecast import metrics
+from tocsin.forecast.estimators import SEED
 from tocsin.forecast.panel import Target, read_csv
 
 # Tocsin and EWP's 2022-2025 editions write ccode; EWP's 2018-2021 editions COW.
@@ -209,7 +209,7 @@ def read_outcomes(path: Path, base_year: int, target: Target, frame=None) -> dic
 
 
 @dataclass
-class Scorecard:
+class ForecastScores:
     """Forecasters side by side: for each base year, every forecaster's forecast,
     scored on the countries all of them cover that have a known outcome."""
 
@@ -221,9 +221,8 @@ class Scorecard:
     outcome: dict[int, dict[int, int]]  # base year -> ccode -> 0/1
     dropped: dict[str, dict[int, list[int]]]  # label -> base year -> ccodes left out
 
-    def result(self) -> BacktestResult:
-        """The forecasts as a backtest's predictions (one "model" per label), so that
-        pooling, per-year scores and the bootstrap over base years are the backtest's."""
+    def predictions(self):
+        """The forecasts as predictions (see :mod:`metrics`), one "model" per label."""
         import pandas as pd
 
         parts = []
@@ -234,15 +233,14 @@ class Scorecard:
                     "base_year": b, "model": label, "ccode": codes,
                     "outcome": [self.outcome[b][c] for c in codes],
                     "probability": [f.probability[c] for c in codes]}))
-        return BacktestResult(self.target, self.years, tuple(self.labels),
-                              pd.concat(parts, ignore_index=True))
+        return pd.concat(parts, ignore_index=True)
 
     def scores(self) -> dict[str, dict]:
         """Pooled over the base years (top 10 / top 30 counted within each year)."""
-        return self.result().pooled()
+        return metrics.pooled(self.predictions(), self.labels)
 
     def per_year(self) -> dict[str, dict[int, dict]]:
-        return self.result().per_year()
+        return metrics.per_year(self.predictions(), self.labels)
 
     def versus_first(self, n_boot: int = N_BOOT, seed: int = SEED) -> dict[str, dict]:
         """Each forecaster minus the first on pooled AUC and top-30 onsets, with 90%
@@ -250,34 +248,11 @@ class Scorecard:
         (the backtest's own comparison), else over the countries of the one year."""
         if len(self.labels) < 2:
             return {}
-        result = self.result()
         if len(self.years) > 1:
-            return result.compare(self.labels[0], n_boot=n_boot, seed=seed)
-        preds = result.predictions
-        first = preds[preds["model"] == self.labels[0]]
-        y, codes = first["outcome"].to_numpy(), first["ccode"].to_numpy()
-        rng = np.random.default_rng(seed)
-        draws = [rng.integers(0, len(y), len(y)) for _ in range(n_boot)]
-        scores = result.pooled()
-        out = {}
-        for label in self.labels[1:]:
-            p0 = first["probability"].to_numpy()
-            p1 = preds.loc[preds["model"] == label, "probability"].to_numpy()
-            auc_d, top_d = [], []
-            for idx in draws:
-                if 0 < y[idx].sum() < len(idx):
-                    auc_d.append(_auc(y[idx], p1[idx]) - _auc(y[idx], p0[idx]))
-                top_d.append(top_k(y[idx], p1[idx], codes[idx], 30)
-                             - top_k(y[idx], p0[idx], codes[idx], 30))
-            a, b = scores[label], scores[self.labels[0]]
-            out[label] = {
-                "auc_diff": None if a["auc"] is None or b["auc"] is None else a["auc"] - b["auc"],
-                "auc_diff_90": [float(np.quantile(auc_d, q)) for q in (0.05, 0.95)]
-                if auc_d else None,
-                "top30_diff": a["top30"] - b["top30"],
-                "top30_diff_90": [float(np.quantile(top_d, q)) for q in (0.05, 0.95)],
-            }
-        return out
+            return metrics.versus_over_years(self.predictions(), self.labels[0], self.labels,
+                                             self.years, n_boot=n_boot, seed=seed)
+        return metrics.versus_over_countries(self.predictions(), self.labels[0], self.labels,
+                                             n_boot=n_boot, seed=seed)
 
     def onsets(self, base_year: int) -> list[str]:
         """Where an onset happened, by name where a forecast gives one."""
@@ -304,8 +279,9 @@ class Scorecard:
         }
 
 
-def scorecard(specs: list[str], outcomes: Path, years: list[int],
-              target: Target) -> Scorecard:
+def score_forecasts(specs: list[str], outcomes: Path, years: list[int],
+                    target: Target) -> ForecastScores:
+    """Read the forecast files ``specs`` and the outcome file; match them up."""
     years = sorted(set(years))
     labels: list[str] = []
     forecasts: dict[str, dict[int, Forecast]] = {}
@@ -339,48 +315,48 @@ def scorecard(specs: list[str], outcomes: Path, years: list[int],
         countries[b] = sorted(common)
         for label in labels:
             dropped[label][b] = sorted(set(forecasts[label][b].probability) - common)
-    return Scorecard(years, target, labels, forecasts, countries, outcome, dropped)
+    return ForecastScores(years, target, labels, forecasts, countries, outcome, dropped)
 
 
-def format_scorecard(card: Scorecard) -> str:
+def format_scores(result: ForecastScores) -> str:
     def f(v, spec):
         return "-" if v is None else format(v, spec)
 
     lines = []
-    for b in card.years:
-        onsets = card.onsets(b)
-        lines.append(f"base year {b}, target {card.target.column}: {len(card.countries[b])} "
+    for b in result.years:
+        onsets = result.onsets(b)
+        lines.append(f"base year {b}, target {result.target.column}: {len(result.countries[b])} "
                      f"countries scored, {len(onsets)} with an onset"
                      + (f" ({', '.join(onsets)})" if onsets else ""))
-    if len(card.years) > 1:
-        lines.append(f"pooled over {len(card.years)} base years:")
-    width = max(8, *(len(x) for x in card.labels))
+    if len(result.years) > 1:
+        lines.append(f"pooled over {len(result.years)} base years:")
+    width = max(8, *(len(x) for x in result.labels))
     lines.append(f"{'forecast':<{width}} {'AUC':>6} {'AP':>6} {'Brier':>7} {'logloss':>8} "
                  f"{'top10':>6} {'top30':>6}  left out  no forecast")
-    scores = card.scores()
-    for label in card.labels:
+    scores = result.scores()
+    for label in result.labels:
         m = scores[label]
-        left = sum(len(v) for v in card.dropped[label].values())
-        none = sum(len(x.no_forecast) for x in card.forecasts[label].values())
+        left = sum(len(v) for v in result.dropped[label].values())
+        none = sum(len(x.no_forecast) for x in result.forecasts[label].values())
         lines.append(f"{label:<{width}} {f(m['auc'], '.3f'):>6} "
                      f"{f(m['average_precision'], '.3f'):>6} {m['brier']:>7.4f} "
                      f"{m['log_loss']:>8.4f} {m['top10']:>6} {m['top30']:>6}  "
                      f"{left:>8}  {none:>11}")
-    if len(card.years) > 1:
+    if len(result.years) > 1:
         lines.append("")
         lines.append("by base year: AUC / onsets in top 30")
-        by_year = card.per_year()
-        lines.append(f"{'year':<5} " + " ".join(f"{x:>{max(13, len(x))}}" for x in card.labels))
-        for b in card.years:
+        by_year = result.per_year()
+        lines.append(f"{'year':<5} " + " ".join(f"{x:>{max(13, len(x))}}" for x in result.labels))
+        for b in result.years:
             cells = [f"{f(by_year[x][b]['auc'], '.3f')} / {by_year[x][b]['top30']}"
-                     for x in card.labels]
+                     for x in result.labels]
             lines.append(f"{b:<5} " + " ".join(f"{c:>{max(13, len(x))}}"
-                                               for c, x in zip(cells, card.labels, strict=True)))
-    versus = card.versus_first()
+                                               for c, x in zip(cells, result.labels, strict=True)))
+    versus = result.versus_first()
     if versus:
-        over = "base years" if len(card.years) > 1 else "countries"
+        over = "base years" if len(result.years) > 1 else "countries"
         lines.append("")
-        lines.append(f"versus {card.labels[0]} (90% interval, paired bootstrap over {over}):")
+        lines.append(f"versus {result.labels[0]} (90% interval, paired bootstrap over {over}):")
         for label, d in versus.items():
             auc = "AUC -" if d["auc_diff"] is None else (
                 f"AUC {d['auc_diff']:+.3f} [{d['auc_diff_90'][0]:+.3f}, "
