@@ -13,7 +13,7 @@ bundled sample) with fresh GLOBALEVENTIDs, then measures, each in its own proces
   copy floor       COPY of the 17 raw columns the GDELT reader uses, unchanged,
                    to Parquet: what any ingest that stores what it reads costs
   pandas           pandas.read_csv(dtype=str, chunksize=1M) over the whole file
-  tocsin           tocsin.events.store.ingest into an empty store (hash, parse,
+  tocsin           tocsin.events.ingest.ingest into an empty store (hash, parse,
                    map codes and countries, check every row, write the segment,
                    fsync, commit)
 
@@ -108,10 +108,10 @@ for chunk in pd.read_csv(path, sep="\\t", header=None, dtype=str, quoting=csv.QU
     "tocsin": """
 import shutil
 from pathlib import Path
-from tocsin.events import store
+from tocsin.events.ingest import IngestOptions, ingest
 home = Path(home)
 shutil.rmtree(home, ignore_errors=True)
-[r] = store.ingest(home, [Path(path)], "gdelt2", echo=lambda s: None)
+[r] = ingest(home, [Path(path)], IngestOptions(source="gdelt2"), echo=lambda s: None)
 n = r.rows_stored
 assert r.rows_rejected == 0, r
 """,

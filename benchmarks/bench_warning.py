@@ -99,11 +99,12 @@ def main(argv: list[str]) -> int:
     from tocsin.warning.alerts import attach_events, attach_evidence, evaluate_rule
     from tocsin.warning.framework_links import FrameworkLinks
     from tocsin.warning.rules import load_rules
+    from tocsin.warning.series import weekly_signals
 
     # Warm both paths once (imports, Ibis compilation) so the figures are the work itself.
     con = duckdb.connect()
     con.execute(f"SELECT count(*) FROM read_parquet('{events}')").fetchall()
-    signals.weekly_signals(signals.open_events(home)[1].limit(1000)).to_pyarrow()
+    weekly_signals(signals.open_events(home)[1].limit(1000)).to_pyarrow()
 
     t = time.perf_counter()
     plain = con.execute(f"""SELECT country, date_trunc('week', event_date) AS week, event_class,

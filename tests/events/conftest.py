@@ -1,13 +1,14 @@
-"""Fixtures for the event tests: the real samples, an ingest helper, one Spark session."""
+"""Fixtures for the event tests: the real samples and an ingest helper (the Spark
+session is tests/conftest.py's)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-EVENTS = Path(__file__).parents[2].parent / "shared" / "data" / "events"
+from tests.conftest import SHARED_EVENTS as EVENTS
+
 ACLED = EVENTS / "acled"
 NO_SHARED = f"the real samples in {EVENTS} are absent (CI has ../shared beside the clone)"
 NO_ACLED = (f"ACLED samples are not in {ACLED}; ACLED rows are never committed to this "
@@ -62,14 +63,3 @@ def tocsin(capsys, tmp_path):
 
     _run.home = home
     return _run
-
-
-@pytest.fixture(scope="session")
-def spark():
-    pytest.importorskip("pyspark")
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    from tocsin.events.engine import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()

@@ -14,7 +14,8 @@ import zipfile
 import pytest
 
 from tests.events.conftest import sample
-from tocsin.events import store
+from tocsin.events import quarantine, store
+from tocsin.events.ingest import ingest
 
 ACLED_2021 = "acled/acled_sudan_2021-10-25_to_2021-12-31.csv"
 ACLED_2023 = "acled/acled_sudan_2023-04-11_to_2023-04-12.csv"
@@ -62,7 +63,7 @@ def assert_unchanged(tocsin, before):
 @pytest.fixture(scope="module")
 def seeded_template(tmp_path_factory):
     home = tmp_path_factory.mktemp("seeded") / "home"
-    store.ingest(home, [sample(ACLED_2023)], echo=lambda s: None)
+    ingest(home, [sample(ACLED_2023)], echo=lambda s: None)
     return home
 
 
@@ -353,7 +354,7 @@ def test_many_problems_are_capped_and_counted(tmp_path, tocsin):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, _, err = tocsin("events", "ingest", path)
     assert code == 2
-    assert err.count("SQLDATE 'bad'") == store.MAX_REPORTED
+    assert err.count("SQLDATE 'bad'") == quarantine.MAX_REPORTED
     assert "60 of 2111 rows have problems" in err
 
 

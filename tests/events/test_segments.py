@@ -6,7 +6,9 @@ import gzip
 import os
 import shutil
 
-from tocsin.events import samples, store
+from tocsin.events import samples, segments, store
+from tocsin.events.ingest import IngestOptions
+from tocsin.events.ingest import ingest as ingest_files
 
 UCDP, GDELT2, GDELT1 = samples.paths()
 
@@ -19,22 +21,22 @@ def count(home) -> int:
         con.close()
 
 
-def segments(home):
+def stored_segments(home):
     return store.segments_of(store.snapshot_paths(home)["generation"])
 
 
 def ingest(home, *paths):
-    return store.ingest(home, list(paths), echo=lambda s: None)
+    return ingest_files(home, list(paths), echo=lambda s: None)
 
 
 def test_a_new_batch_links_the_stored_segments_instead_of_rewriting_them(tmp_path):
     home = tmp_path / "home"
     ingest(home, UCDP)
     first_gen = store.snapshot_paths(home)["generation"]
-    [seg] = segments(home)
+    [seg] = stored_segments(home)
     ingest(home, GDELT1)
     assert store.snapshot_paths(home)["generation"] != first_gen
-    after = segments(home)
+    after = stored_segments(home)
     assert len(after) == 2
     kept = [s for s in after if s.name == seg.name]
     assert kept and os.stat(kept[0]).st_ino == os.stat(seg).st_ino  # a hard link, not a copy
@@ -44,7 +46,7 @@ def test_a_new_batch_links_the_stored_segments_instead_of_rewriting_them(tmp_pat
 def test_a_replacement_rewrites_only_the_segment_holding_the_old_version(tmp_path):
     home = tmp_path / "home"
     ingest(home, UCDP, GDELT2)
-    by_name = {s.name: os.stat(s).st_ino for s in segments(home)}
+    by_name = {s.name: os.stat(s).st_ino for s in stored_segments(home)}
     lines = gzip.decompress(GDELT2.read_bytes()).decode("utf-8").splitlines()
     first = lines[0].split("\t")
     first[59] = str(int(first[59]) + 1500)  # DATEADDED: coded again 15 minutes later
@@ -53,7 +55,7 @@ def test_a_replacement_rewrites_only_the_segment_holding_the_old_version(tmp_pat
     newer.write_text("\t".join(first) + "\n", encoding="utf-8")
     [r] = ingest(home, newer)
     assert (r.rows_replaced, r.rows_stored) == (1, 1)
-    now = {s.name: os.stat(s).st_ino for s in segments(home)}
+    now = {s.name: os.stat(s).st_ino for s in stored_segments(home)}
     ucdp = [n for n in by_name if n in now and by_name[n] == now[n]]
     assert len(ucdp) == 1, (by_name, now)  # the UCDP segment is untouched
     assert count(home) == 855 + 2111
@@ -64,13 +66,13 @@ def test_a_replacement_rewrites_only_the_segment_holding_the_old_version(tmp_pat
 
 
 def test_many_small_segments_are_merged(tmp_path, monkeypatch):
-    monkeypatch.setattr(store, "MERGE_WHEN_OVER", 2)
+    monkeypatch.setattr(segments, "MERGE_WHEN_OVER", 2)
     home = tmp_path / "home"
     ingest(home, UCDP)
     ingest(home, GDELT1)
-    assert len(segments(home)) == 2
+    assert len(stored_segments(home)) == 2
     ingest(home, GDELT2)
-    assert len(segments(home)) == 1  # three small ones became one
+    assert len(stored_segments(home)) == 1  # three small ones became one
     assert count(home) == 855 + 710 + 2111
     assert len(store.manifest(home)) == 3
 
@@ -81,7 +83,7 @@ def test_a_batch_where_every_row_is_rejected_still_leaves_a_readable_store(tmp_p
     line = gzip.decompress(GDELT2.read_bytes()).decode("utf-8").splitlines()[0].split("\t")
     line[1] = "2019-13-45"
     bad.write_text("\t".join(line) + "\n", encoding="utf-8")
-    [r] = store.ingest(home, [bad], on_error="quarantine", echo=lambda s: None)
+    [r] = ingest_files(home, [bad], IngestOptions(on_error="quarantine"), echo=lambda s: None)
     assert (r.rows_read, r.rows_stored, r.rows_rejected) == (1, 0, 1)
     assert count(home) == 0
     assert store.manifest(home)[0]["rows_rejected"] == 1
@@ -105,11 +107,11 @@ def test_a_store_written_in_the_one_file_layout_is_read_and_carried_forward(tmp_
     home = tmp_path / "home"
     ingest(home, GDELT1)
     gen = store.snapshot_paths(home)["generation"]
-    [seg] = segments(home)
+    [seg] = stored_segments(home)
     # Tocsin 0.1 wrote <gen>/events.parquet beside batches.parquet.
     shutil.move(seg, gen / "events.parquet")
     shutil.rmtree(gen / "events")
     assert count(home) == 710
     ingest(home, UCDP)
     assert count(home) == 710 + 855
-    assert all(s.parent.name == "events" for s in segments(home))
+    assert all(s.parent.name == "events" for s in stored_segments(home))

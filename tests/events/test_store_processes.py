@@ -14,24 +14,41 @@ from pathlib import Path
 import pytest
 
 from tocsin.events import samples, store
+from tocsin.generations import BUILD_PREFIX
 
+pytestmark = pytest.mark.slow  # real processes, several seconds each
 UCDP, GDELT2, GDELT1 = samples.paths()
 CMD = [sys.executable, "-c", "from tocsin.cli import entry; entry()"]
+# The command line, held at the commit point: os.replace is wrapped so that the rename
+# of the finished build directory into place (the step before the switch of CURRENT)
+# first writes the flag file named by argv[1] and waits until the test removes it.
+HELD = [sys.executable, "-c", f"""
+import os, sys, time
+from pathlib import Path
+flag = Path(sys.argv.pop(1))
+replace = os.replace
+def held(src, dst, *args, **kwargs):
+    if Path(src).name.startswith({BUILD_PREFIX!r}):
+        flag.write_text(str(os.getpid()))
+        deadline = time.time() + 120
+        while flag.exists() and time.time() < deadline:
+            time.sleep(0.05)
+    return replace(src, dst, *args, **kwargs)
+os.replace = held
+from tocsin.cli import entry
+entry()
+"""]
 
 
 def start(home: Path, *args, pause: Path | None = None) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.pop(store.PAUSE_ENV, None)
-    if pause:
-        env[store.PAUSE_ENV] = str(pause)
-    return subprocess.Popen([*CMD, "events", *map(str, args), "--home", str(home)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    cmd = [*HELD, str(pause)] if pause else CMD
+    return subprocess.Popen([*cmd, "events", *map(str, args), "--home", str(home)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def run(home: Path, *args) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != store.PAUSE_ENV}
     return subprocess.run([*CMD, "events", *map(str, args), "--home", str(home)],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, timeout=120)
 
 
 def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 90) -> None:
@@ -106,7 +123,7 @@ def test_two_ingests_at_once_queue_and_both_commit(seeded, tmp_path):
     second = start(seeded, "ingest", GDELT2)
     # The second ingest says it waits for the write lock, and really waits.
     first_line = second.stdout.readline()
-    assert "waiting for it to finish" in first_line
+    assert "another ingest is writing to this store; waiting for the lock" in first_line
     time.sleep(0.5)
     assert second.poll() is None
     assert len(store.manifest(seeded)) == 1

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-EVENTS = Path(__file__).parents[2].parent / "shared" / "data" / "events"
+from tests.conftest import SHARED_EVENTS as EVENTS
+
 SUDAN_2021 = EVENTS / "acled" / "acled_sudan_2021-10-25_to_2021-12-31.csv"
 GED_MYANMAR = EVENTS / "ucdp_ged" / "ged_myanmar_1989-2023.csv.gz"
 
@@ -58,22 +59,8 @@ def need(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def sample_home(tmp_path_factory):
     """A home with the Sudan 2021 ACLED sample and the UCDP GED Myanmar sample ingested."""
-    from tocsin.events.store import ingest
+    from tocsin.events.ingest import ingest
 
     home = tmp_path_factory.mktemp("warn-home")
     ingest(home, [need(SUDAN_2021), need(GED_MYANMAR)], echo=lambda s: None)
     return home
-
-
-@pytest.fixture(scope="session")
-def spark():
-    pytest.importorskip("pyspark")
-    import os
-    import shutil
-
-    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
-        pytest.skip("Spark needs Java (make system-deps installs it)")
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    from tocsin.events.engine import spark_session
-
-    return spark_session("local[2]")  # getOrCreate: shared with other areas' tests

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.warning.conftest import EVENTS, need
 from tocsin.warning import backtest as bt
 
 
@@ -58,21 +59,11 @@ def test_backtest_command_on_the_samples(sample_home, run, tmp_path):
 
 
 def test_incremental_refresh_equals_a_full_rebuild(tmp_path):
-    from pathlib import Path
-
-    from tocsin.events.store import ingest
-
-    events = Path(__file__).parents[2].parent / "shared" / "data" / "events"
-
-    def need(path):
-        if not path.exists():
-            pytest.skip(f"{path} is absent (ACLED rows are never committed)")
-        return path
-
+    from tocsin.events.ingest import ingest
     from tocsin.warning import signals
 
-    a = need(events / "acled" / "acled_sudan_2021-10-25_to_2021-12-31.csv")
-    b = need(events / "acled" / "acled_sudan_2023-04-11_to_2023-04-12.csv")
+    a = need(EVENTS / "acled" / "acled_sudan_2021-10-25_to_2021-12-31.csv")
+    b = need(EVENTS / "acled" / "acled_sudan_2023-04-11_to_2023-04-12.csv")
     inc, full = tmp_path / "inc", tmp_path / "full"
     ingest(inc, [a], echo=lambda s: None)
     first = signals.refresh(inc)
@@ -94,9 +85,9 @@ def test_a_gdelt_file_covers_only_its_publication_week(tmp_path):
     # date events weeks earlier. Those weeks must be unknown, not quiet, or the
     # publication week reads as a surge against a baseline of zeros.
     from tocsin.events.engine import events_table
+    from tocsin.events.ingest import ingest
     from tocsin.events.samples import paths
-    from tocsin.events.store import ingest
-    from tocsin.warning.signals import coverage, coverage_spans
+    from tocsin.warning.series import coverage, coverage_spans
 
     gdelt2 = [p for p in paths() if p.name.startswith("gdelt2")]
     ingest(tmp_path, gdelt2)

@@ -19,7 +19,7 @@ ACK = re.compile(r"Acknowledge: tocsin warn ack (\d+)")
 def events_template(tmp_path_factory):
     """A home with the bundled UCDP GED Myanmar 2021 and GDELT 2.0 samples ingested."""
     from tocsin.events import samples
-    from tocsin.events.store import ingest
+    from tocsin.events.ingest import ingest
 
     wanted = ("ucdp_ged_myanmar_2021.csv.gz", "gdelt2_20191024143000.export.CSV.gz")
     paths = [p for p in samples.paths() if p.name in wanted]

@@ -49,13 +49,14 @@ def ingest(
 ) -> None:
     """Ingest event files into the store, atomically: all files are stored, or none."""
     from tocsin.errors import InputError
-    from tocsin.events import store
+    from tocsin.events.ingest import IngestOptions
+    from tocsin.events.ingest import ingest as ingest_files
 
     if source == Source.mapped and mapping is None:
         raise InputError.single("--mapping", "--source mapped needs --mapping FILE.yaml")
     say = (lambda s: None) if output is Format.json else typer.echo
-    results = store.ingest(ensure_home(home), files, source.value, mapping, on_error.value,
-                           echo=say)
+    options = IngestOptions(source=source.value, mapping=mapping, on_error=on_error.value)
+    results = ingest_files(ensure_home(home), files, options, echo=say)
     if output is Format.json:
         emit_json({"batches": [r.as_dict() for r in results]})
         return

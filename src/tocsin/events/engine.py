@@ -1,4 +1,5 @@
-"""Where the events table comes from, for the Ibis queries in queries.py.
+"""Where the events table comes from, for the Ibis expressions of the weekly series
+(``tocsin.warning.series``).
 
 DuckDB (in process) is the default; Spark is used when asked for
 (`engine="spark"` or TOCSIN_ENGINE=spark). Both read the same Parquet: the
@@ -12,19 +13,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ENGINE_ENV = "TOCSIN_ENGINE"
-LAKE_ENV = "TOCSIN_EVENTS_LAKE"
-MASTER_ENV = "TOCSIN_SPARK_MASTER"
+from tocsin import config
 
 
 def events_source(home: Path | None = None) -> str | None:
     """The Parquet path the events table is read from, or None for an empty store."""
-    if os.environ.get(LAKE_ENV):
-        return os.environ[LAKE_ENV]
-    from tocsin.config import home as resolve_home
+    lake = config.value("TOCSIN_EVENTS_LAKE")
+    if lake:
+        return lake
     from tocsin.events.store import snapshot_paths
 
-    paths = snapshot_paths(resolve_home(home))
+    paths = snapshot_paths(config.home(home))
     return str(paths["events"]) if paths else None
 
 
@@ -37,7 +36,7 @@ def spark_session(master: str | None = None):
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
-    master = master or os.environ.get(MASTER_ENV, "local[2]")
+    master = master or config.value("TOCSIN_SPARK_MASTER")
     builder = (SparkSession.builder.appName("tocsin").master(master)
                .config("spark.ui.enabled", "false")
                .config("spark.sql.session.timeZone", "UTC"))
@@ -51,7 +50,7 @@ def connect(engine: str | None = None, spark=None):
     """An Ibis backend: DuckDB in memory, or PySpark on `spark` (or a new session)."""
     import ibis
 
-    engine = engine or os.environ.get(ENGINE_ENV, "duckdb")
+    engine = engine or config.value("TOCSIN_ENGINE")
     if engine == "duckdb":
         return ibis.duckdb.connect()
     if engine == "spark":
@@ -69,9 +68,7 @@ def events_table(home: Path | None = None, engine: str | None = None, spark=None
     con = connect(engine, spark)
     source = source or events_source(home)
     if source is None:  # nothing ingested yet: an empty table with the right columns
-        types = {"VARCHAR": "string", "BIGINT": "int64", "DATE": "date", "SMALLINT": "int16",
-                 "DOUBLE": "float64", "INTEGER": "int32"}
-        sch = ibis.schema({n: types[t] for n, t, _ in schema.COLUMNS})
+        sch = schema.ibis_schema()
         return con.create_table("events", schema=sch, temp=True, overwrite=True) \
             if hasattr(con, "create_table") else ibis.memtable([], schema=sch)
     return con.read_parquet(source, table_name="events")

@@ -1,7 +1,8 @@
 """The canonical event schema: one row per event, whatever the source.
 
 Documented in docs/events.md; the order here is the order of the stored table
-and of exports. Types are DuckDB types; `arrow_schema()` gives the same as Arrow.
+and of exports. Types are DuckDB types; `arrow_schema()` and `ibis_schema()` give the same as Arrow
+and Ibis.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ CONTENT = [n for n in NAMES if n not in ("uid", "batch_id")]
 def ddl(table: str = "events") -> str:
     cols = ",\n  ".join(f"{name} {typ}" for name, typ, _ in COLUMNS)
     return f"CREATE TABLE IF NOT EXISTS {table} (\n  {cols}\n)"
+
+
+def ibis_schema():
+    """The schema as an Ibis schema (for expressions over an unbound events table)."""
+    import ibis
+
+    m = {"VARCHAR": "string", "BIGINT": "int64", "DATE": "date", "SMALLINT": "int16",
+         "DOUBLE": "float64", "INTEGER": "int32"}
+    return ibis.schema({n: m[t] for n, t, _ in COLUMNS})
 
 
 def arrow_schema():

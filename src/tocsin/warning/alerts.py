@@ -215,10 +215,13 @@ def _alert(rule: Rule, source, country, unit, week, figures) -> Alert:
 
 
 def attach_events(alerts: list[Alert], rules: dict[str, Rule], home: Path) -> None:
-    """Fill in the ids of the events behind each alert (largest death toll first)."""
+    """Fill in the ids of the events behind each alert (largest death toll first): the
+    events of its series (``series.weekly_events``: the rule that puts an event in a
+    week) in its week, or in its window for the HDX rule."""
     if not alerts:
         return
     from tocsin.events.store import connect_reader
+    from tocsin.warning.series import duckdb_sql
 
     rows = []
     for a in alerts:
@@ -235,14 +238,13 @@ def attach_events(alerts: list[Alert], rules: dict[str, Rule], home: Path) -> No
     con = connect_reader(home)
     try:
         con.register("wanted", wanted)
-        found = con.execute("""
+        found = con.execute(f"""
             SELECT w.key, e.uid, coalesce(e.fatalities_best, 0) AS f
-            FROM wanted w JOIN events e
+            FROM wanted w JOIN ({duckdb_sql("weekly_events")}) e
               ON e.source = w.source AND e.country = w.country
              AND e.event_date BETWEEN w.start AND w."end"
              AND (w.unit IS NULL OR e.admin1 = w.unit)
              AND list_contains(w.classes, e.event_class)
-            WHERE e.date_precision IS NULL OR e.date_precision <= 3
             ORDER BY w.key, f DESC, e.uid""").df()
     finally:
         con.close()

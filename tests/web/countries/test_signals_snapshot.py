@@ -1,7 +1,8 @@
 """The site reads the weekly signals from the published Parquet snapshot, never from
 ``signals.duckdb``: with real processes, ``tocsin warn run`` succeeds while a page's
 reader is open, the site reads while a refresh holds the store, and the site sees
-the new figures once the run has published them."""
+the new figures once the run has published them. Before the first run it computes
+the same series from the event store, so its figures do not change with that run."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED_EVENTS
 from tocsin.web.countries import data
 
 SAMPLES = Path(__file__).resolve().parents[3] / "src" / "tocsin" / "events" / "samples"
 MYANMAR = SAMPLES / "ucdp_ged_myanmar_2021.csv.gz"
 GDELT = SAMPLES / "gdelt2_20191024143000.export.CSV.gz"  # mostly the USA
+ACLED_SUDAN = SHARED_EVENTS / "acled" / "acled_sudan_2021-10-25_to_2021-12-31.csv"
 TOCSIN = str(Path(sys.executable).parent / "tocsin")
 
 # A writer in the middle of a refresh: the writer lock and signals.duckdb open for
@@ -115,3 +118,29 @@ def test_the_site_reads_while_a_refresh_writes_and_refreshes_queue(home):
     assert second.returncode == 0, err
     assert "signals: 1 new batch(es)" in out
     assert data.weekly_by_class("USA")
+
+
+@pytest.mark.slow
+def test_the_country_page_shows_the_same_weekly_figures_before_and_after_the_first_run(
+        tmp_path, settings):
+    h = tmp_path / "home"
+    files = [MYANMAR, GDELT] + ([ACLED_SUDAN] if ACLED_SUDAN.exists() else [])
+    done = tocsin(h, "events", "ingest", *map(str, files))
+    assert done.returncode == 0, done.stderr
+    settings.HOME = h
+    data._cache.data.clear()
+    countries = ["MMR", "USA"] + (["SDN"] if ACLED_SUDAN.exists() else [])
+
+    def figures():
+        return {c: (data.weekly_by_class(c), data.subnational(c), data.weekly_by_class(c, 8),
+                    data.subnational(c, 4)) for c in countries}
+
+    assert data.signals_snapshot() is None
+    before = figures()
+    assert before["MMR"][0] and before["MMR"][1] and before["USA"][0]
+    assert any(u["civilian_fatalities"] for u in before["MMR"][1])
+    run = tocsin(h, "warn", "run", "--no-notify")
+    assert run.returncode == 0, run.stderr
+    assert data.signals_snapshot() is not None
+    data._cache.data.clear()
+    assert figures() == before

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from tocsin.events import taxonomy
 from tocsin.events.csvrows import read_chunks
-from tocsin.events.readers import col, country_join, field_count_check, select_sql, stage_chunks
+from tocsin.events.readers.common import (
+    col,
+    country_join,
+    field_count_check,
+    select_sql,
+    stage_chunks,
+)
 from tocsin.events.sqlparts import check_coord, check_whole, date_any, q, text, whole
 
 # 31-Dec-21 (re-saved in a spreadsheet), 2021-01-02T00:00:00Z (Myanmar file).

@@ -14,7 +14,7 @@ from __future__ import annotations
 from tocsin import countries as country_codes
 from tocsin.events import schema, taxonomy
 from tocsin.events.csvrows import read_chunks
-from tocsin.events.readers import col, create_staged, stage_chunks
+from tocsin.events.readers.common import col, create_staged, stage_chunks
 from tocsin.events.sqlparts import problems, q
 
 # Field positions (0-based) per layout; the geo blocks differ (1.0 has no ADM2).

@@ -28,7 +28,13 @@ from tocsin.countries import SCHEMES
 from tocsin.errors import InputError
 from tocsin.events import taxonomy
 from tocsin.events.csvrows import read_chunks
-from tocsin.events.readers import col, country_join, field_count_check, select_sql, stage_chunks
+from tocsin.events.readers.common import (
+    col,
+    country_join,
+    field_count_check,
+    select_sql,
+    stage_chunks,
+)
 from tocsin.events.sqlparts import check_coord, check_whole, date_any, q, text, whole
 from tocsin.yamlsource import read_yaml
 

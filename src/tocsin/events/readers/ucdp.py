@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from tocsin.events import taxonomy
 from tocsin.events.csvrows import read_chunks
-from tocsin.events.readers import col, country_join, field_count_check, select_sql, stage_chunks
+from tocsin.events.readers.common import (
+    col,
+    country_join,
+    field_count_check,
+    select_sql,
+    stage_chunks,
+)
 from tocsin.events.sqlparts import check_coord, check_whole, date_any, q, text, whole
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S.%g", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]

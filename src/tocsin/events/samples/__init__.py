@@ -13,6 +13,6 @@ NAMES = (
 
 
 def paths() -> list[Path]:
-    """The bundled sample files, ready for `tocsin.events.store.ingest(home, paths())`."""
+    """The bundled sample files, ready for `tocsin.events.ingest.ingest(home, paths())`."""
     root = Path(str(files("tocsin.events.samples")))
     return [root / name for name in NAMES]

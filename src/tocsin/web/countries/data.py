@@ -6,9 +6,11 @@ Signals come from the warning strand's published Parquet snapshot
 DuckDB: the site never opens ``signals.duckdb``, so a page never holds up
 ``tocsin warn run`` and a run never makes a page fail; a page sees the last
 published state until the next run publishes. Before the first run has published
-signals, the figures come from the events store's snapshot, also Parquet. Results
-are cached per process, keyed by the identity of the files they were read from
-(each publication is a new directory).
+signals, the same series is computed from the events store's snapshot (also
+Parquet) by the same expression (``tocsin.warning.series.weekly_signals``), so a
+page shows the same figures before and after the first run. Results are cached per
+process, keyed by the identity of the files they were read from (each publication
+is a new directory).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from django.conf import settings
 from tocsin import countries
 from tocsin.warning import severity
 from tocsin.warning.lifecycle import OPEN_STATUSES
-from tocsin.warning.signals import MAX_DATE_PRECISION
 
 
 def country_names() -> dict[str, str]:
@@ -101,13 +102,12 @@ def _stamp(path: Path) -> tuple | None:
     return (str(path), st.st_mtime_ns, st.st_size)
 
 
-def _snapshot(part: str = "events"):
-    """The event store's current files: "events" (a glob over its segments) or
-    "generation" (its directory, renamed with every commit: a cache key)."""
+def _events_generation() -> Path | None:
+    """The event store's current directory, renamed with every commit: a cache key."""
     from tocsin.events.store import snapshot_paths
 
     paths = snapshot_paths(home())
-    return paths[part] if paths else None
+    return paths["generation"] if paths else None
 
 
 def signals_snapshot() -> Path | None:
@@ -119,45 +119,60 @@ def signals_snapshot() -> Path | None:
 
 
 @contextlib.contextmanager
-def signals_reader():
-    """An in-memory DuckDB connection with a view ``signals`` over the published
-    snapshot (one thread: one request, one core; many run at once), or None if no
-    signals were published yet."""
-    from tocsin.warning.signals import connect_snapshot
+def signals_reader(country: str | None = None):
+    """An in-memory DuckDB connection with a view ``signals`` (one thread: one request,
+    one core; many run at once): the published snapshot, or before the first
+    ``warn run`` the same series computed from the event store's snapshot (``country``
+    only, if given); None if nothing was ingested either."""
+    from tocsin.warning.signals import connect_computed, connect_snapshot
 
-    if signals_snapshot() is None:
+    if signals_snapshot() is not None:
+        con = connect_snapshot(home(), threads=1)
+    else:
+        con = connect_computed(home(), country, threads=1)
+    if con is None:
         yield None
         return
-    con = connect_snapshot(home(), threads=1)
     try:
         yield con
     finally:
         con.close()
 
 
-def _query_signals(sql: str, params: list):
-    """Rows from the published signals, or None if none were published yet."""
-    with signals_reader() as con:
-        return None if con is None else con.execute(sql, params).fetchall()
+def _query_signals(sql: str, params: list, country: str) -> list:
+    """Rows of the weekly signals of ``country`` (see ``signals_reader``)."""
+    with signals_reader(country) as con:
+        return [] if con is None else con.execute(sql, params).fetchall()
 
 
 def _query_snapshot(sql: str, params: list):
+    """Rows of ``sql`` with ``EVENTS`` read as the event store's current generation
+    (resolved again if it vanishes under the query); [] if nothing was ingested."""
     import duckdb
 
-    path = _snapshot()
-    if path is None:
-        return []
-    con = duckdb.connect()
-    try:
-        con.execute("SET threads = 1")  # one request, one core: many run at once
-        return con.execute(sql.replace("EVENTS", f"read_parquet('{path}')"), params).fetchall()
-    finally:
-        con.close()
+    from tocsin.events import store
+    from tocsin.events.sqlparts import q
+
+    def run(generation: Path | None) -> list:
+        if generation is not None and not generation.exists():
+            raise FileNotFoundError(generation)  # pruned since CURRENT was read: retried
+        paths = store.generation_paths(generation)
+        if paths is None:
+            return []
+        con = duckdb.connect()
+        try:
+            con.execute("SET threads = 1")  # one request, one core: many run at once
+            source = f"read_parquet({q(str(paths['events']))})"
+            return con.execute(sql.replace("EVENTS", source), params).fetchall()
+        finally:
+            con.close()
+
+    return store.generations(home()).read(run)
 
 
 def _key(kind: str, *args):
     return (kind, _stamp(signals_snapshot() or Path("/nonexistent")),
-            _stamp(_snapshot("generation") or Path("/nonexistent")), *args)
+            _stamp(_events_generation() or Path("/nonexistent")), *args)
 
 
 def weekly_by_class(country: str, weeks: int = 104) -> list[dict]:
@@ -171,16 +186,7 @@ def weekly_by_class(country: str, weeks: int = 104) -> list[dict]:
         """WITH s AS (SELECT * FROM signals WHERE country = ? AND level = 'country')
            SELECT source, week, event_class, events, fatalities FROM s
            WHERE week > (SELECT max(week) FROM s) - INTERVAL (? * 7) DAY
-           ORDER BY week, source, event_class""", [country, weeks])
-    if rows is None:
-        rows = _query_snapshot(
-            f"""WITH e AS (SELECT source, date_trunc('week', event_date)::DATE AS week,
-                          event_class, coalesce(fatalities_best, 0) AS fat FROM EVENTS
-                          WHERE country = ? AND event_date IS NOT NULL
-                          AND (date_precision IS NULL OR date_precision <= {MAX_DATE_PRECISION}))
-               SELECT source, week, event_class, count(*) AS events, sum(fat) AS fatalities
-               FROM e WHERE week > (SELECT max(week) FROM e) - INTERVAL (? * 7) DAY
-               GROUP BY ALL ORDER BY week, source, event_class""", [country, weeks])
+           ORDER BY week, source, event_class""", [country, weeks], country)
     out = [{"source": s, "week": w.isoformat() if isinstance(w, dt.date) else str(w),
             "event_class": c or "unclassified", "events": int(n), "fatalities": int(f or 0)}
            for s, w, c, n, f in rows]
@@ -198,17 +204,7 @@ def subnational(country: str, weeks: int = 26) -> list[dict]:
            SELECT unit, sum(events), sum(fatalities), sum(civilian_fatalities),
                   min(week), max(week) FROM s
            WHERE week > (SELECT max(week) FROM s) - INTERVAL (? * 7) DAY
-           GROUP BY unit ORDER BY 2 DESC, 1 LIMIT 40""", [country, weeks])
-    if rows is None:
-        rows = _query_snapshot(
-            """WITH e AS (SELECT admin1 AS unit, date_trunc('week', event_date)::DATE AS week,
-                          coalesce(fatalities_best, 0) AS fat,
-                          coalesce(civilian_fatalities, 0) AS civ FROM EVENTS
-                          WHERE country = ? AND event_date IS NOT NULL
-                          AND admin1 IS NOT NULL AND admin1 <> '')
-               SELECT unit, count(*), sum(fat), sum(civ), min(week), max(week) FROM e
-               WHERE week > (SELECT max(week) FROM e) - INTERVAL (? * 7) DAY
-               GROUP BY unit ORDER BY 2 DESC, 1 LIMIT 40""", [country, weeks])
+           GROUP BY unit ORDER BY 2 DESC, 1 LIMIT 40""", [country, weeks], country)
     out = [{"unit": u, "events": int(n), "fatalities": int(f or 0),
             "civilian_fatalities": int(c or 0), "first_week": str(a), "last_week": str(b)}
            for u, n, f, c, a, b in rows]

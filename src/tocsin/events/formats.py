@@ -1,4 +1,5 @@
-"""Recognising the format of an event file from its header or field count."""
+"""Recognising the format of an event file (ACLED, UCDP GED, GDELT 1.0/2.0) from its
+header or its field count."""
 
 from __future__ import annotations
 
