@@ -82,7 +82,14 @@ def load_framework(id_or_path: str | Path, home: Path | str | None = None) -> Fr
     path = Path(id_or_path)
     if not (path.suffix in {".yaml", ".yml"} or path.exists()):
         path = find_framework(str(id_or_path), home)
-    return _load_path(path.resolve(), _mtime(path), str(resolve_home(home)))
+    resolved = path.resolve()
+    try:
+        return _load_path(resolved, _mtime(path), str(resolve_home(home)))
+    except InputError as exc:
+        # Name the file as the user named it, not by the absolute path read.
+        problems = [Problem(str(path), p.message, p.line, p.where) if p.file == str(resolved)
+                    else p for p in exc.problems]
+        raise type(exc)(problems) from None
 
 
 def _mtime(path: Path) -> float:
