@@ -79,6 +79,7 @@ def _run(args, home, **env):
                           timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["warn", "alerts"], ["manage", "check"],
                                   ["warn", "ack", "1"]])
 def test_a_bad_database_url_is_one_line_and_exit_2(tmp_path, args):
@@ -90,6 +91,7 @@ def test_a_bad_database_url_is_one_line_and_exit_2(tmp_path, args):
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_a_bad_engine_is_one_line_and_exit_2(tmp_path):
     from tocsin.events import samples
 

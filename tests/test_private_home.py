@@ -8,7 +8,11 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow  # real processes: ingests, a site, migrations
 
 TOCSIN = [sys.executable, "-c", "from tocsin.cli import entry; entry()"]
 

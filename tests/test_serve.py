@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real processes: a site, migrations, ingests
+
 TOCSIN = [sys.executable, "-c", "from tocsin.cli import entry; entry()"]
 KEY = "k" * 60
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real processes: a site, migrations, ingests
+
 DUMP = Path(__file__).parent / "data" / "main-d05f479.sqlite.sql.gz"
 TOCSIN = [sys.executable, "-c", "from tocsin.cli import entry; entry()"]
 
