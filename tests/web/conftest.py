@@ -7,6 +7,8 @@ The database is SQLite by default; with TOCSIN_TEST_DATABASE_URL=postgres://...
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -27,9 +29,11 @@ from tocsin.web import setup  # noqa: E402
 setup(_HOME, migrate=False)
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "assessment.yaml"
 ARTIFACTS = REPO / "tests" / "artifacts"
-
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -47,7 +51,7 @@ def _world_once(django_db_setup, django_db_blocker):
     is rolled back to it (pytest-django's pattern for populating the test database)."""
     from django.conf import settings
 
-    from tocsin.web.testing import build_world
+    from tests.web.world import build_world
 
     settings.PASSWORD_HASHERS = FAST_HASHERS
     with django_db_blocker.unblock():
@@ -56,16 +60,68 @@ def _world_once(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(db, _world_once):
-    """Two countries, one assessment each, and one account per role.
+    """Two countries, one assessment each, and one account per role (``world.py``).
 
     KEN: the worked example, with focal point, viewer, assessor (government entry),
     contributor (civil-society entry), another assessor. UGA: a second assessment
     with its own focal point, so that crossing countries can be tested.
     """
-    from tocsin.web.testing import build_world, load_world
+    from tests.web.world import build_world, load_world
 
     # A transactional test (the browser tests) empties the database when it ends.
     return load_world() or build_world()
+
+
+@pytest.fixture
+def watch_world(world, settings):
+    """The world plus what the watch list, the country pages, the alerts inbox and the
+    API show, from real data: the alerts ``tocsin warn run`` finds in the bundled UCDP
+    and GDELT samples (``world.alerts``; ``world.mmr_alert`` a mass-killing alert in
+    Myanmar), the bundled forecasts, an MMR draft assessment (``world.mmr``) with its
+    own focal point and assessor, the indicator the alert is evidence for
+    (``world.indicator``), and an API token per user (``world.tokens``)."""
+    from tests.web.world import build_watch_world
+
+    return build_watch_world(world, settings)
+
+
+@pytest.fixture
+def watch_admin(client, watch_world):
+    """A client signed in as the watch world's administrator."""
+    client.force_login(watch_world.users["admin"])
+    return client
+
+
+def _chromium() -> str:
+    if not Path(CHROMIUM).exists() and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["bash", str(REPO / "scripts" / "system-deps.sh")], check=False)
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent and could not be installed "
+                    "(run scripts/system-deps.sh as root)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's package, driven by Playwright) for every browser
+    test of the session: Playwright's sync API may be started only once per thread."""
+    path = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the tests' own database
+    # calls are ordinary synchronous ones, which Django would otherwise refuse there.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+            yield b
+            b.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 def pytest_collection_modifyitems(items):

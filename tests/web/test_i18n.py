@@ -271,3 +271,20 @@ def test_compiled_catalogue_matches_its_source(po):
         else:
             expected[msgid] = e["msgstr"][0]
     assert catalog == expected, f"{po.with_suffix('.mo')} is out of date: run compilemessages"
+
+
+def test_watch_pages_in_french(client, watch_world):
+    """The watch list, the tracker, the inbox and a country page, in French."""
+    client.force_login(watch_world.users["viewer"])
+    body = client.get(reverse("countries:watch_list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Liste de surveillance" in body and "Prévision" in body
+    body = client.get(reverse("tracker:country", args=["KEN"]),
+                      HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "les sept recommandations" in body and "ancien, pas à jour" in body
+    body = client.get(reverse("alerts:list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Boîte de réception des alertes" in body
+    body = client.get(reverse("countries:country", args=["MMR"]),
+                      HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "un classement du risque structurel, pas une prédiction" in body
+    # and English stays the default
+    assert "Watch list" in client.get(reverse("countries:watch_list")).content.decode()

@@ -1,4 +1,5 @@
-"""The site in a real headless Chromium (Debian's package, driven by Playwright).
+"""The assessments in a real headless Chromium (Debian's package, driven by Playwright,
+one browser for the session: conftest.py).
 
 An assessor logs in, rates an indicator and adds evidence, and sees the score move;
 the focal point sends the assessment to review, signs it off and downloads the PDF;
@@ -9,46 +10,12 @@ dialog fails the test.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "tests" / "artifacts"
+from tests.web.conftest import ARTIFACTS, FAST_HASHERS
+from tests.web.world import PASSWORD, build_world, load_world
 
-pytestmark = pytest.mark.browser
-
-
-def _chromium() -> str:
-    if not Path(CHROMIUM).exists() and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["bash", str(REPO / "scripts" / "system-deps.sh")], check=False)
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent and could not be installed "
-                    "(run scripts/system-deps.sh as root)")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own database
-    # calls are ordinary synchronous ones, which Django would otherwise refuse there.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=path, args=ARGS, headless=True)
-            yield b
-            b.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
@@ -72,8 +39,6 @@ def shot(page, name):
 
 
 def login(page, base, username):
-    from tocsin.web.testing import PASSWORD
-
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -90,9 +55,8 @@ def test_assessor_rates_focal_point_signs_off(live_server, page, settings):
     from playwright.sync_api import expect
 
     from tocsin.web.assessments import convert
-    from tocsin.web.testing import build_world, load_world
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
     w = load_world() or build_world()
     base = live_server.url
     fw = convert.framework(w.ken.framework_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tocsin.web.testing import PASSWORD
+from tests.web.world import PASSWORD
 
 SCRIPT = "<script>alert('x')</script>"
 

@@ -57,6 +57,7 @@ def test_development_key_is_generated_once_and_private(tmp_path, monkeypatch):
         config.secret_key(tmp_path / "other", production=True)
 
 
+@pytest.mark.slow
 def test_production_check_deploy_is_clean(tmp_path):
     r = run(["manage", "check", "--deploy", "--fail-level", "WARNING"], tmp_path,
             TOCSIN_ENV="production", TOCSIN_SECRET_KEY=KEY, TOCSIN_ALLOWED_HOSTS="tocsin.example")
@@ -64,6 +65,7 @@ def test_production_check_deploy_is_clean(tmp_path):
     assert "System check identified no issues (0 silenced)." in r.stdout
 
 
+@pytest.mark.slow
 def test_production_refuses_without_a_key_and_ignores_debug(tmp_path):
     r = run(["manage", "check"], tmp_path, TOCSIN_ENV="production")
     assert r.returncode == 2 and "TOCSIN_SECRET_KEY: must be set" in r.stderr
@@ -74,6 +76,7 @@ def test_production_refuses_without_a_key_and_ignores_debug(tmp_path):
                                 "django.contrib.auth.hashers.Argon2PasswordHasher"], r.stderr
 
 
+@pytest.mark.slow
 def test_manage_migrate_and_database_url(tmp_path):
     db = tmp_path / "other.sqlite3"
     r = run(["manage", "migrate", "-v", "0"], tmp_path, TOCSIN_DATABASE_URL=f"sqlite:///{db}")
@@ -108,6 +111,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_serve_runs_waitress_and_serves_static_files(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOCSIN_", "DJANGO_"))}

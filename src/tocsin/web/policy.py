@@ -1,14 +1,25 @@
-"""Who may do what. Every view asks here; nothing else decides access.
+"""Who may do what. Every view and every API operation asks here; nothing else decides
+access.
 
 - administrator (site): accounts, roles, invitations, the audit log; reads
   assessments but never sensitive evidence.
 - focal point (a country): owns that country's assessments: creates, imports,
-  invites, reviews, signs off, exports, sees sensitive evidence.
+  invites, reviews, signs off, exports, sees sensitive evidence; acts on the
+  country's alerts and records its progress on the recommendations.
 - assessor (an assessment): rates and adds evidence while it is a draft.
 - contributor (an assessment): adds evidence and comments, no levels.
 - viewer (a country): reads assessments and reports, no sensitive evidence.
 
-The full matrix is in docs/site.md and is enforced by tests/web/test_web_authz.py.
+Alerts, forecasts, the watch list and the tracker come from public data: any
+signed-in user reads them. Acting on an alert (acknowledge, escalate, dismiss,
+close, assign) is for administrators and the focal points of its country;
+commenting also for anyone with a role in that country (viewer, or member of one
+of its assessments); using it as evidence is for members of a draft assessment of
+that country, into their own entry.
+
+The full matrix is in docs/site.md and is enforced by tests/web/test_authz.py (the
+assessment pages) and tests/web/test_authz_watch.py with tests/web/api/test_authz.py
+(the countries, alerts and tracker pages, and the API).
 
 Sensitive evidence is visible to the assessment's owners (the country's focal
 points) and to the person who added it, and to nobody else.
@@ -16,7 +27,10 @@ points) and to the person who added it, and to nobody else.
 
 from __future__ import annotations
 
-from tocsin.web.accounts.models import CountryRole
+from tocsin.assessment import workflow
+from tocsin.web.accounts.models import CountryRole, Invitation
+
+# --- people and their roles --------------------------------------------------------------
 
 
 def is_admin(user) -> bool:
@@ -36,6 +50,72 @@ def is_focal_point(user, country: str | None = None) -> bool:
     if country is not None:
         q = q.filter(country=country)
     return q.exists()
+
+
+def has_role_in(user, country: str) -> bool:
+    """Any role in the country: a country role, or membership of one of its assessments."""
+    if not user.is_authenticated:
+        return False
+    return (CountryRole.objects.filter(user=user, country=country).exists()
+            or user.assessor_entries.filter(assessment__country=country).exists())
+
+
+def roles_of(user) -> list[str]:
+    """The user's roles, for display (``administrator``, ``focal_point``, ...)."""
+    if not user.is_authenticated:
+        return []
+    roles = ["administrator"] if is_admin(user) else []
+    roles += sorted(set(CountryRole.objects.filter(user=user).values_list("role", flat=True)))
+    roles += sorted(set(user.assessor_entries.values_list("role", flat=True)))
+    return roles
+
+
+def can_manage_people(user) -> bool:
+    """May list accounts, grant and remove country roles, (de)activate accounts."""
+    return is_admin(user)
+
+
+def invitable_roles(user) -> list[str]:
+    """The roles the user may invite people to from the invitations page (assessors and
+    contributors are invited from an assessment's members page)."""
+    if is_admin(user):
+        return ["administrator", "focal_point", "viewer"]
+    if is_focal_point(user):
+        return ["viewer"]
+    return []
+
+
+def can_invite(user, role: str, country: str) -> bool:
+    """May invite someone as ``role`` (for ``country``): administrators any role they may
+    invite; focal points viewers of their own countries only."""
+    if role not in invitable_roles(user):
+        return False
+    return is_admin(user) or country in countries(user, "focal_point")
+
+
+def visible_invitations(user):
+    """The invitations the user sees on the invitations page: all of them for
+    administrators, else those they sent."""
+    if is_admin(user):
+        return Invitation.objects.all()
+    return Invitation.objects.filter(invited_by=user) if user.is_authenticated else \
+        Invitation.objects.none()
+
+
+def may_use_two_factor(user) -> bool:
+    return is_admin(user) or is_focal_point(user)
+
+
+def can_read_audit_log(user) -> bool:
+    return is_admin(user)
+
+
+# --- assessments ---------------------------------------------------------------------------
+
+
+def countries_to_assess(user) -> set[str]:
+    """The countries for which the user may create or import assessments."""
+    return countries(user, "focal_point")
 
 
 def entry_for(user, assessment):
@@ -74,13 +154,25 @@ def can_contribute(user, assessment, entry=None) -> bool:
     return bool(assessment.editable and entry is not None and entry.user_id == user.pk)
 
 
+def can_see_all_evidence(user, assessment) -> bool:
+    """May see every piece of evidence of the assessment, sensitive included (in its
+    pages, its file and its reports): its owners."""
+    return is_owner(user, assessment)
+
+
 def can_see_evidence(user, evidence) -> bool:
     a = evidence.assessment
     if not can_view(user, a):
         return False
-    if not evidence.sensitive:
+    return sees_evidence(user, evidence, can_see_all_evidence(user, a))
+
+
+def sees_evidence(user, evidence, sees_all: bool) -> bool:
+    """``can_see_evidence`` for a reader of the assessment already checked, with
+    ``sees_all`` its ``can_see_all_evidence``: asked once, not for every row."""
+    if not evidence.sensitive or sees_all:
         return True
-    return is_owner(user, a) or (user.is_authenticated and evidence.added_by_id == user.pk)
+    return bool(user.is_authenticated and evidence.added_by_id == user.pk)
 
 
 def can_change_evidence(user, evidence) -> bool:
@@ -102,15 +194,49 @@ def visible_assessments(user):
     return Assessment.objects.filter(Q(country__in=ctry) | Q(assessors__user=user)).distinct()
 
 
-def roles_of(user) -> list[str]:
-    """The user's roles, for display (``administrator``, ``focal_point``, ...)."""
+# --- alerts --------------------------------------------------------------------------------
+
+
+def can_act_on_alert(user, alert) -> bool:
+    """May acknowledge, escalate, dismiss, close and assign the alert."""
+    return is_admin(user) or is_focal_point(user, alert.country)
+
+
+def can_comment_on_alert(user, alert) -> bool:
+    return can_act_on_alert(user, alert) or has_role_in(user, alert.country)
+
+
+def alert_evidence_targets(user, alert) -> list:
+    """The draft assessments of the alert's country into which the user may add the
+    alert as evidence (into their own entry)."""
+    from tocsin.web.assessments.models import Assessment
+
     if not user.is_authenticated:
         return []
-    roles = ["administrator"] if is_admin(user) else []
-    roles += sorted(set(CountryRole.objects.filter(user=user).values_list("role", flat=True)))
-    roles += sorted(set(user.assessor_entries.values_list("role", flat=True)))
-    return roles
+    qs = Assessment.objects.filter(country=alert.country, status=workflow.EDITABLE,
+                                   assessors__user=user).distinct()
+    return [a for a in qs if can_contribute(user, a)]
 
 
-def may_use_two_factor(user) -> bool:
-    return is_admin(user) or is_focal_point(user)
+def can_use_as_evidence(user, alert, assessment) -> bool:
+    return assessment is not None and assessment in alert_evidence_targets(user, alert)
+
+
+def alert_assignees(alert):
+    """The people an alert may be assigned to: active accounts with a role in its country,
+    and the administrators."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    return (get_user_model().objects.filter(is_active=True)
+            .filter(Q(is_superuser=True) | Q(country_roles__country=alert.country)
+                    | Q(assessor_entries__assessment__country=alert.country))
+            .distinct().order_by("username"))
+
+
+# --- the recommendations tracker -------------------------------------------------------------
+
+
+def can_edit_tracker(user, country: str) -> bool:
+    """May record the country's progress on the recommendations."""
+    return is_admin(user) or is_focal_point(user, country)

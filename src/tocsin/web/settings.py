@@ -174,9 +174,15 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Django's records go to the console once: not also to the root logger, which waitress
+# gives a handler of its own (logging.basicConfig), so every 4xx was printed twice. A 4xx
+# is one line without a traceback (tocsin.web.shell.logs); a 5xx keeps its traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
+    "filters": {"client_errors_plain": {"()": "tocsin.web.shell.logs.ClientErrorsPlain"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["client_errors_plain"]}},
+    "loggers": {"django": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
 }

@@ -1,6 +1,9 @@
 from django.urls import include, path
 
+from tocsin.web.shell import views as shell
+
 urlpatterns = [
+    path("favicon.ico", shell.favicon, name="favicon"),
     path("accounts/", include("tocsin.web.accounts.urls")),
     path("audit/", include("tocsin.web.audit.urls")),
     path("countries/", include("tocsin.web.countries.urls")),

@@ -1,22 +1,17 @@
 from __future__ import annotations
 
-import pycountry
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from tocsin import countries
 from tocsin.web.accounts.models import COUNTRY_ROLES, ROLES
-
-
-def country_choices():
-    return sorted(((c.alpha_3, f"{c.name} ({c.alpha_3})") for c in pycountry.countries),
-                  key=lambda x: x[1])
 
 
 def valid_country(code: str) -> str:
     code = (code or "").strip().upper()
-    if pycountry.countries.get(alpha_3=code) is None:
+    if not countries.is_known(code):
         raise ValidationError(_("Enter an ISO 3166-1 alpha-3 country code, e.g. KEN."))
     return code
 

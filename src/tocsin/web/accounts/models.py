@@ -8,24 +8,18 @@ of one assessment (``assessments.AssessorEntry``). Permissions are decided in
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-ROLES = {
-    "administrator": _("Administrator"),
-    "focal_point": _("Focal point"),
-    "assessor": _("Assessor"),
-    "contributor": _("Civil-society contributor"),
-    "viewer": _("Viewer"),
-}
-COUNTRY_ROLES = {"focal_point": ROLES["focal_point"], "viewer": ROLES["viewer"]}
-ASSESSMENT_ROLES = {"assessor": ROLES["assessor"], "contributor": ROLES["contributor"]}
+from tocsin.web.shell.labels import ROLE_NAMES
+from tocsin.web.shell.tokens import hash_token, new_token
+
+ROLES = ROLE_NAMES  # code -> display name
+COUNTRY_ROLES = {r: ROLES[r] for r in ("focal_point", "viewer")}
+ASSESSMENT_ROLES = {r: ROLES[r] for r in ("assessor", "contributor")}
 INVITATION_DAYS = 7
 
 
@@ -43,10 +37,6 @@ class CountryRole(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.role} {self.country}"
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Invitation(models.Model):
@@ -74,7 +64,7 @@ class Invitation(models.Model):
 
     @classmethod
     def issue(cls, **fields) -> tuple[Invitation, str]:
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         inv = cls.objects.create(token_hash=hash_token(token),
                                  expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
                                  **fields)

@@ -56,35 +56,24 @@ class PasswordChange(PasswordChangeView):
         return super().form_valid(form)
 
 
-def _invitable_roles(user) -> list[str]:
-    if policy.is_admin(user):
-        return ["administrator", "focal_point", "viewer"]
-    if policy.is_focal_point(user):
-        return ["viewer"]
-    return []
-
-
 @login_required
 def invite(request):
-    roles = _invitable_roles(request.user)
+    roles = policy.invitable_roles(request.user)
     if not roles:
         raise PermissionDenied
     form = InvitationForm(request.POST or None, roles=roles)
     link = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if not policy.is_admin(request.user) and \
-                d["country"] not in policy.countries(request.user, "focal_point"):
+        if not policy.can_invite(request.user, d["role"], d["country"]):
             form.add_error("country", _("You can invite viewers only for your own countries."))
         else:
             _inv, token = Invitation.issue(email=d["email"], name=d["name"], role=d["role"],
                                            country=d["country"], invited_by=request.user)
             link = request.build_absolute_uri(reverse("accounts:accept", args=[token]))
             form = InvitationForm(roles=roles)
-    mine = Invitation.objects.all() if policy.is_admin(request.user) else \
-        Invitation.objects.filter(invited_by=request.user)
-    return render(request, "accounts/invite.html",
-                  {"form": form, "link": link, "invitations": mine[:50]})
+    return render(request, "accounts/invite.html", {
+        "form": form, "link": link, "invitations": policy.visible_invitations(request.user)[:50]})
 
 
 def accept(request, token):
@@ -109,7 +98,7 @@ def accept(request, token):
 
 def grant(inv: Invitation, user) -> None:
     """Give the user the role the invitation was for."""
-    from tocsin.web.assessments.models import AssessorEntry
+    from tocsin.web.assessments.models import Assessment, AssessorEntry
 
     if inv.role == "administrator":
         user.is_superuser = True
@@ -126,10 +115,11 @@ def grant(inv: Invitation, user) -> None:
         AssessorEntry.objects.create(assessment=a, key=key, name=inv.name, user=user,
                                      affiliation=inv.affiliation or "other", role=inv.role,
                                      position=a.assessors.count())
+        Assessment.touch(a.pk)
 
 
 def _admin_only(request):
-    if not policy.is_admin(request.user):
+    if not policy.can_manage_people(request.user):
         raise PermissionDenied
 
 

@@ -40,46 +40,59 @@ def evidence_text(alert, url: str) -> str:
             + f". Events behind it: {alert.event_count}" + (f" ({ids})" if ids else "") + ".")
 
 
+def comment(alert, user, text: str):
+    """A comment on ``alert`` by ``user`` (permission is the caller's to check)."""
+    from tocsin.web.alerts.models import Note
+    from tocsin.web.audit.log import record
+
+    with transaction.atomic():
+        note = Note.objects.create(alert=alert, author=user, text=text)
+        record("comment", alert, None, {"note": note.pk}, object_type="alert")
+    return note
+
+
+def indicator_choices(alert, assessments) -> list[str]:
+    """The indicators ``alert`` is evidence for, as the ids the frameworks of
+    ``assessments`` know them by (alerts name them with their framework:
+    "un-foa-2014:7.8"), in the alert's order; for the "use as evidence" form."""
+    from tocsin.web.assessments import convert
+
+    frameworks = {a.framework_id: convert.framework(a.framework_id) for a in assessments}
+    out = []
+    for ref in (i["ref"] for i in alert.indicators if i.get("ref")):
+        for fw in frameworks.values():
+            bare = fw.own(ref)
+            if bare is not None and bare not in out:
+                out.append(bare)
+    return out
+
+
 def use_as_evidence(alert, assessment, indicator: str, user, url: str,
                     sensitive: bool = False):
-    """Attach ``alert`` and its events to ``indicator`` in the user's own entry of
-    ``assessment`` (a draft they may contribute to). Returns the Evidence row."""
+    """Attach ``alert`` and its events to ``indicator`` (its id in the assessment's
+    framework, or a reference "doc:id" the framework resolves) in the user's own entry
+    of ``assessment`` (a draft they may contribute to). Returns the Evidence row."""
     from tocsin.assessment.model import Evidence as EvidenceModel
     from tocsin.web import policy
     from tocsin.web.alerts.models import EvidenceLink
-    from tocsin.web.assessments import convert
-    from tocsin.web.assessments.models import Evidence, Rating
+    from tocsin.web.assessments import evidence
     from tocsin.web.audit.log import record
 
     entry = policy.entry_for(user, assessment)
     if not policy.can_contribute(user, assessment, entry):
         raise PermissionError("not a member of this draft assessment")
+    where = f"alert {alert.pk}"
     if assessment.country != alert.country:
-        raise InputError(Problem(f"alert {alert.pk}", "the assessment is of another country"))
-    fw = convert.framework(assessment.framework_id)
-    # Alerts name indicators with their framework ("un-foa-2014:7.8"); ratings by id.
-    prefix, _, bare = indicator.rpartition(":")
-    if prefix and prefix != assessment.framework_id:
-        raise InputError(Problem(f"alert {alert.pk}", f"indicator {indicator!r} is not of "
-                                                      f"{assessment.framework_id}"))
-    indicator = bare
-    if indicator not in fw.indicators:
-        raise InputError(Problem(f"alert {alert.pk}", f"no indicator {indicator!r} in "
-                                                      f"{assessment.framework_id}"))
+        raise InputError(Problem(where, "the assessment is of another country"))
+    item = evidence.rated_item(assessment, "indicator", indicator, where)
     data = EvidenceModel(text=evidence_text(alert, url), url=url, date=alert.week,
                          event_id=(alert.event_ids[0] if alert.event_ids else None),
                          sensitive=sensitive).model_dump(mode="json", exclude_none=True)
     with transaction.atomic():
-        rating, _ = Rating.objects.get_or_create(
-            entry=entry, kind="indicator", item=indicator,
-            defaults={"data": convert.rating_model("indicator", {}).model_dump(
-                mode="json", exclude={"evidence"}, exclude_none=True),
-                "position": entry.ratings.filter(kind="indicator").count()})
-        ev = Evidence.objects.create(rating=rating, data=data, added_by=user,
-                                     position=rating.evidence.count())
+        ev = evidence.add(entry, "indicator", item, data, user)
         EvidenceLink.objects.create(alert=alert, evidence=ev, event_ids=alert.event_ids,
                                     created_by=user)
         record("use_as_evidence", alert, None,
-               {"assessment": assessment.pk, "indicator": indicator, "evidence": ev.pk},
+               {"assessment": assessment.pk, "indicator": item, "evidence": ev.pk},
                object_type="alert")
     return ev

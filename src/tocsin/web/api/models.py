@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tocsin.web.shell.tokens import hash_token, new_token
+
 PREFIX = "tcs_"
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ApiToken(models.Model):
@@ -29,7 +24,7 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, user, name: str) -> tuple[ApiToken, str]:
-        token = PREFIX + secrets.token_urlsafe(32)
+        token = new_token(PREFIX)
         return cls.objects.create(user=user, name=name[:100], token_hash=hash_token(token)), token
 
     @classmethod

@@ -8,6 +8,15 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from tocsin.warning import lifecycle
+
+# The core's vocabularies, as the API's types (the codes are defined once, in the core).
+# An alerts list filters by a status, or by "open" (still asking for attention) or "all".
+StatusFilter = Literal[("open", "all", *lifecycle.STATUSES)]
+# The statuses a person may move an alert to (every status but the first, "new").
+MoveTarget = Literal[tuple(s for s in lifecycle.STATUSES
+                           if any(s in moves for moves in lifecycle.MOVES.values()))]
+
 
 class Problem(Schema):
     detail: str
@@ -72,7 +81,7 @@ class AlertPage(Schema):
 
 
 class StatusIn(Schema):
-    to: Literal["acknowledged", "dismissed", "escalated", "closed"]
+    to: MoveTarget
     reason: str = Field("", max_length=4000)
 
 

@@ -65,14 +65,15 @@ def to_model(row: Assessment, include_sensitive: bool = True) -> AssessmentModel
 @transaction.atomic
 def from_model(a: AssessmentModel, created_by=None, status: str | None = None,
                version: int = 1, previous=None) -> Assessment:
-    """Store a library assessment as new rows; one audit event stands for the bulk rows."""
+    """Store a library assessment as new rows, with the file's status unless ``status``
+    says otherwise; one audit event stands for the bulk rows."""
     from tocsin.web.audit.log import record
 
     document = a.model_dump(mode="json", exclude={"assessors"})
     title = a.title or f"National assessment {a.country} {a.period.start.year}"
     row = Assessment.objects.create(
         country=a.country, framework_id=a.framework, title=title[:300],
-        status=status or "draft", version=version, previous=previous,
+        status=status or a.status, version=version, previous=previous,
         document=document, created_by=created_by)
     n_ratings = n_evidence = 0
     for pos, assessor in enumerate(a.assessors):

@@ -13,14 +13,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from tocsin.assessment import workflow
-from tocsin.web.shell.labels import ASSESSMENT_STATUS_NAMES, choices
+from tocsin.web.accounts.models import ASSESSMENT_ROLES
+from tocsin.web.shell.labels import ASSESSMENT_STATUS_NAMES, KIND_NAMES, choices
 
 STATUSES = dict(choices(workflow.STATUSES, ASSESSMENT_STATUS_NAMES))
-KINDS = {"indicator": _("Indicator"), "measure": _("Resilience measure"), "trigger": _("Trigger")}
-MEMBER_ROLES = {"assessor": _("Assessor"), "contributor": _("Civil-society contributor")}
+KINDS = KIND_NAMES  # what an assessor rates: code -> display name
+MEMBER_ROLES = ASSESSMENT_ROLES
 
 
 class Assessment(models.Model):
@@ -46,6 +46,14 @@ class Assessment(models.Model):
     @property
     def editable(self) -> bool:
         return self.status == workflow.EDITABLE
+
+    @staticmethod
+    def touch(pk) -> None:
+        """Mark assessment ``pk`` changed now: a change to its ratings, evidence or
+        members changes what it scores and shows, and ``updated_at`` is what the score
+        cache, the API and the lists read. An update of that column only: it sends no
+        signal, so the audit log keeps the row that changed, not this."""
+        Assessment.objects.filter(pk=pk).update(updated_at=timezone.now())
 
 
 class AssessorEntry(models.Model):

@@ -25,25 +25,36 @@ def _digest(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _keyed_digest(value) -> str:
+    """An HMAC of ``value`` keyed with the site's secret key: it tells that sensitive
+    evidence changed, and, unlike a plain SHA-256 of a short text, cannot be confirmed
+    by hashing guesses without the key."""
+    from django.utils.crypto import salted_hmac
+
+    text = json.dumps(value, sort_keys=True, default=str)
+    return salted_hmac("tocsin.audit.sensitive-evidence", text, algorithm="sha256").hexdigest()
+
+
 def snapshot(instance) -> dict:
-    """What the log keeps of an object. Sensitive evidence is kept only as a digest,
-    so the log (which administrators read) never becomes a copy of it."""
+    """What the log keeps of an object. Secrets never: no password hash nor any digest
+    of it (``_post_save`` records that a password changed), and sensitive evidence only
+    as a keyed digest, without its text or its file's original name, so the log (which
+    administrators read) never becomes a copy of it."""
     from tocsin.web.accounts.models import CountryRole, Invitation
     from tocsin.web.assessments.models import Assessment, AssessorEntry, Evidence, Rating, Version
 
     User = get_user_model()
     if isinstance(instance, User):
-        snap = {f: getattr(instance, f) for f in USER_FIELDS}
-        snap["password"] = _digest(instance.password)[:12]  # shows a change, not the hash
-        return snap
+        return {f: getattr(instance, f) for f in USER_FIELDS}
     if isinstance(instance, Evidence):
-        snap = {"rating": instance.rating_id, "file": instance.filename,
-                "content_type": instance.content_type,
-                "added_by": instance.added_by_id, "sensitive": instance.sensitive}
+        snap = {"rating": instance.rating_id, "added_by": instance.added_by_id,
+                "sensitive": instance.sensitive}
         if instance.sensitive:
-            snap["data_sha256"] = _digest(instance.data)
+            snap["document"] = bool(instance.document)
+            snap["data_hmac"] = _keyed_digest([instance.data, instance.filename])
         else:
-            snap["data"] = instance.data
+            snap.update(file=instance.filename, content_type=instance.content_type,
+                        data=instance.data)
         return snap
     if isinstance(instance, Rating):
         return {"assessor": instance.entry.key, "kind": instance.kind, "item": instance.item,
@@ -105,10 +116,12 @@ def record(action: str, instance=None, before=None, after=None, object_type=None
 
 def _pre_save(sender, instance, **kwargs):
     instance._audit_before = None
+    instance._audit_password = None
     if instance.pk is not None:
         old = sender._default_manager.filter(pk=instance.pk).first()
         if old is not None:
             instance._audit_before = snapshot(old)
+            instance._audit_password = getattr(old, "password", None)
 
 
 def _post_save(sender, instance, created, **kwargs):
@@ -116,6 +129,12 @@ def _post_save(sender, instance, created, **kwargs):
         return
     after = snapshot(instance)
     before = getattr(instance, "_audit_before", None)
+    if isinstance(instance, get_user_model()):
+        # That the password changed (or was set), never the hash or a digest of it.
+        if created and instance.has_usable_password():
+            after["password"] = "set"
+        elif not created and getattr(instance, "_audit_password", None) != instance.password:
+            after["password"] = "changed"
     if not created and before == after:
         return  # e.g. only last_login moved: the login itself is logged below
     record("create" if created else "update", instance, None if created else before, after)

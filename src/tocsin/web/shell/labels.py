@@ -1,6 +1,7 @@
-"""How the site names the coded values of assessments (levels, affiliations, ...), in
-the interface's language. The codes themselves (``very-high``, ``civil-society``)
-stay as they are in files and in the database; only their display is translated.
+"""How the site names coded values (levels, affiliations, roles, statuses, severities,
+...), in the interface's language: the one place for display names. The codes
+themselves (``very-high``, ``civil-society``) stay as they are in files and in the
+database; only their display is translated.
 
 Grouped by what they qualify, because one English word needs several French ones
 (a *high* risk is « élevé », a *high* confidence « élevée »).
@@ -110,6 +111,21 @@ ASSESSMENT_STATUS_NAMES = {
     "draft": gettext_lazy("Draft"),
     "in-review": gettext_lazy("In review"),
     "final": gettext_lazy("Final"),
+}
+
+# The site's own vocabularies: the roles of people (a country's or an assessment's),
+# and the kinds of item an assessor rates.
+ROLE_NAMES = {
+    "administrator": gettext_lazy("Administrator"),
+    "focal_point": gettext_lazy("Focal point"),
+    "assessor": gettext_lazy("Assessor"),
+    "contributor": gettext_lazy("Civil-society contributor"),
+    "viewer": gettext_lazy("Viewer"),
+}
+KIND_NAMES = {
+    "indicator": gettext_lazy("Indicator"),
+    "measure": gettext_lazy("Resilience measure"),
+    "trigger": gettext_lazy("Trigger"),
 }
 
 

@@ -6,5 +6,5 @@ app_name = "tracker"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("<str:iso3>/", views.country, name="country"),
-    path("<str:iso3>/<str:item>/", views.update, name="update"),
+    path("<str:iso3>/row/", views.row, name="row"),
 ]

@@ -5,10 +5,12 @@ register = template.Library()
 
 @register.filter
 def safe_url(url):
-    """The URL if it is http(s), else empty: an imported file may hold javascript: links."""
-    if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
-        return url
-    return ""
+    """The URL if it is a web address (``tocsin.links.web_url``: http(s) with a host, the
+    rule the reports follow too), else empty: an imported file may hold javascript:,
+    data: or file: links, which are then shown as text."""
+    from tocsin.links import web_url
+
+    return web_url(url) or ""
 
 
 @register.filter
@@ -49,9 +51,9 @@ def dom_id(value) -> str:
 
 @register.filter
 def role_name(role):
-    from tocsin.web.accounts.models import ROLES
+    from tocsin.web.shell.labels import ROLE_NAMES
 
-    return ROLES.get(role, role)
+    return ROLE_NAMES.get(role, role)
 
 
 @register.filter
@@ -61,3 +63,11 @@ def as_json(value):
     if value is None:
         return ""
     return json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False, default=str)
+
+
+@register.filter
+def severity_name(code):
+    """An alert severity's code (``critical``) as a word of the interface's language."""
+    from tocsin.web.shell.labels import SEVERITY_NAMES
+
+    return SEVERITY_NAMES.get(code, code)

@@ -17,8 +17,15 @@ class Command(BaseCommand):
             row, accounts = setup(assessment)
         except InputError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Assessment: {row.title} ({row.country}) at "
-                          f"/assessments/{row.pk}/")
+        from tocsin.web.assessments.models import Assessment
+        from tocsin.web.demo import DRAFT_TITLE
+
+        self.stdout.write(f"Assessment: {row.title} ({row.country}, "
+                          f"{row.get_status_display().lower()}) at /assessments/{row.pk}/")
+        draft = Assessment.objects.filter(title=DRAFT_TITLE).first()
+        if draft is not None:
+            self.stdout.write(f"Draft: {draft.title} ({draft.country}) at "
+                              f"/assessments/{draft.pk}/")
         self.stdout.write("Demo accounts (passwords are new on every run; not stored anywhere):")
         for a in accounts:
             self.stdout.write(f"  {a['role']:<14} {a['username']:<12} {a['password']}"

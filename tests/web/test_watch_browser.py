@@ -1,49 +1,23 @@
-"""Site part 2 in a real headless Chromium (Debian's package, driven by Playwright):
-the watch list with its map, a country page with charts and map, a focal point
-acknowledging an alert, and an assessor attaching it as evidence, which then shows
-in the assessment. Screenshots go to tests/artifacts/site2-*.png. A Content
-Security Policy violation or a script dialog fails the test.
+"""The watch in a real headless Chromium (Debian's package, driven by Playwright, one
+browser for the session: conftest.py): the watch list with its map, a country page
+with charts and map, a focal point acknowledging an alert, and an assessor attaching
+it as evidence, which then shows in the assessment. Screenshots go to
+tests/artifacts/watch-*.png. A Content Security Policy violation or a script dialog
+fails the test.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from tests.web.site2_support import site2  # noqa: F401  (fixture)
+from tests.web.conftest import ARTIFACTS
+from tests.web.world import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "tests" / "artifacts"
-
-pytestmark = pytest.mark.browser
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists() and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["bash", str(REPO / "scripts" / "system-deps.sh")], check=False)
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent (run scripts/system-deps.sh as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 class Session:
     def __init__(self, browser, base, username):
-        from tocsin.web.testing import PASSWORD
-
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
         self.page = self.context.new_page()
         self.problems = []
@@ -59,7 +33,7 @@ class Session:
 
     def shot(self, name, full=False):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"site2-{name}.png"), full_page=full)
+        self.page.screenshot(path=str(ARTIFACTS / f"watch-{name}.png"), full_page=full)
 
     def close(self):
         self.context.close()
@@ -67,11 +41,11 @@ class Session:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_watch_list_country_page_alert_to_evidence(live_server, chromium, site2):  # noqa: F811
+def test_watch_list_country_page_alert_to_evidence(live_server, browser, watch_world):
     from playwright.sync_api import expect
 
     base = live_server.url
-    admin = Session(chromium, base, "admin")
+    admin = Session(browser, base, "admin")
     pg = admin.page
     pg.click("header nav >> text=Watch list")
     expect(pg.locator("#world-map svg")).to_be_visible()
@@ -92,8 +66,8 @@ def test_watch_list_country_page_alert_to_evidence(live_server, chromium, site2)
     admin.close()
 
     # the focal point of Myanmar acknowledges the mass-killing alert
-    alert = site2.mmr_alert
-    focal = Session(chromium, base, "focal_mmr")
+    alert = watch_world.mmr_alert
+    focal = Session(browser, base, "focal_mmr")
     pg = focal.page
     pg.goto(f"{base}/inbox/?country=MMR")
     focal.shot("03-inbox")
@@ -108,17 +82,18 @@ def test_watch_list_country_page_alert_to_evidence(live_server, chromium, site2)
     assert alert.status == "acknowledged"
 
     # an assessor of the Myanmar assessment uses it as evidence
-    assessor = Session(chromium, base, "assessor_mmr")
+    assessor = Session(browser, base, "assessor_mmr")
     pg = assessor.page
     pg.goto(f"{base}/inbox/{alert.pk}/")
-    pg.select_option("#use-as-evidence select[name=assessment]", str(site2.mmr.pk))
-    expect(pg.locator("#use-as-evidence input[name=indicator]")).to_have_value(site2.indicator)
+    pg.select_option("#use-as-evidence select[name=assessment]", str(watch_world.mmr.pk))
+    expect(pg.locator("#use-as-evidence input[name=indicator]")).to_have_value(
+        watch_world.indicator)
     pg.click("#use-as-evidence button")
     expect(pg.locator(".messages")).to_contain_text("added as evidence")
     expect(pg.locator("#actions")).to_contain_text("Myanmar test assessment")
     assessor.shot("05-alert-used-as-evidence")
-    section = site2.indicator.split(".")[0]
-    pg.goto(f"{base}/assessments/{site2.mmr.pk}/rate/{section}/")
+    section = watch_world.indicator.split(".")[0]
+    pg.goto(f"{base}/assessments/{watch_world.mmr.pk}/rate/{section}/")
     item = pg.locator(f"article.item >> text=Tocsin alert #{alert.pk}")
     expect(item.first).to_be_visible()
     item.first.scroll_into_view_if_needed()

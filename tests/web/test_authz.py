@@ -1,18 +1,18 @@
-"""Every URL of the site, as every role and as nobody, against the permission matrix.
+"""Every URL of the site outside the watch (accounts, audit, the assessments), as every
+role and as nobody, against the permission matrix of docs/site.md.
 
-The URLs are enumerated from the URL configuration: a page added without a row in
-``RULES`` fails ``test_every_url_has_a_rule``, so no page escapes this test. Each
-request runs in a savepoint that is rolled back, so an allowed delete does not
-spoil the next request; a refused write must also leave the database unchanged.
+The walk is ``urlwalk.py``'s: a page added without a row in ``RULE_NAMES`` fails
+``test_every_url_has_a_rule``, so no page escapes this test; each request runs in a
+savepoint that is rolled back; a refused write must leave the database unchanged. The
+countries, alerts and tracker pages are walked by test_authz_watch.py, the API by
+api/test_authz.py.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tocsin.web.testing import PASSWORD  # noqa: F401  (the world's users share it)
+from tests.web.urlwalk import WATCH_NAMESPACES, url_names, walk_pages
 
 ROLES = ["anonymous", "admin", "focal", "viewer", "assessor", "assessor2", "contributor",
          "focal_uga", "outsider"]
@@ -20,27 +20,6 @@ LOGGED_IN = set(ROLES) - {"anonymous"}
 KEN_READERS = {"admin", "focal", "viewer", "assessor", "assessor2", "contributor"}
 KEN_MEMBERS = {"assessor", "assessor2", "contributor"}
 UGA_READERS = {"admin", "focal_uga"}
-SENSITIVE_TEXTS = {"Witness W-17 saw the militia meeting": {"focal", "assessor"},
-                   "Source in the district office": {"focal", "assessor2"}}
-
-
-class _Rollback(Exception):
-    pass
-
-
-def url_names() -> set[str]:
-    names = set()
-
-    def walk(patterns, ns):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, ns + [p.namespace] if p.namespace else ns)
-            elif isinstance(p, URLPattern):
-                assert p.name, f"URL {p.pattern} has no name, so it cannot be checked"
-                names.add(":".join(ns + [p.name]))
-
-    walk(get_resolver().url_patterns, [])
-    return names
 
 
 def cases(w):
@@ -80,6 +59,11 @@ def cases(w):
         "audit:export": [("", {}, {"admin"}, None)],
         # Django's language switch: sets a cookie and redirects; reads and writes nothing.
         "set_language": [("", {}, anyone, anyone)],
+        # The site's icon: public, like the static files.
+        "favicon": [("", {}, anyone, None)],
+        # The API reference and Swagger UI's files: signed-in users only.
+        "api_docs:reference": [("", {}, LOGGED_IN, None)],
+        "api_docs:asset": [("script", {"name": "swagger-ui-bundle.js"}, LOGGED_IN, None)],
         "assessments:home": [("", {}, LOGGED_IN, None)],
         "assessments:new": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
         "assessments:import": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
@@ -119,7 +103,7 @@ RULE_NAMES = {
     "accounts:login", "accounts:logout", "accounts:password", "accounts:two_factor",
     "accounts:invite", "accounts:accept", "accounts:users", "accounts:user_role_add",
     "accounts:user_role_remove", "accounts:user_active", "audit:log", "audit:export",
-    "set_language",
+    "set_language", "favicon", "api_docs:reference", "api_docs:asset",
     "assessments:home", "assessments:new", "assessments:import", "assessments:detail",
     "assessments:scores", "assessments:gaps", "assessments:rate", "assessments:rate_section",
     "assessments:members", "assessments:rate_item", "assessments:add_evidence",
@@ -129,12 +113,9 @@ RULE_NAMES = {
 }
 
 
-# Walked by test_site2_authz.py (the site's part 2), with its own matrix.
-PART2_NAMESPACES = ("countries", "alerts", "tracker", "api_tokens", "api")
-
 
 def test_every_url_has_a_rule():
-    names = {n for n in url_names() if n.split(":", 1)[0] not in PART2_NAMESPACES}
+    names = url_names(exclude=WATCH_NAMESPACES)
     missing = names - RULE_NAMES
     assert not missing, f"URLs with no row in the permission matrix: {sorted(missing)}"
     assert not RULE_NAMES - names, f"rules for URLs that no longer exist: {RULE_NAMES - names}"
@@ -164,15 +145,7 @@ def fingerprint():
     )
 
 
-def denied(resp) -> bool:
-    if resp.status_code in (403, 404):
-        return True
-    if resp.status_code == 302 and resp["Location"].startswith(reverse("accounts:login")):
-        return True
-    return False
-
-
-def post_data(name, w):
+def post_data(w):
     """Plausible bodies, so that an allowed request gets past its form to the write."""
     ind = w.ken_indicator
     return {
@@ -180,7 +153,7 @@ def post_data(name, w):
         "assessments:add_evidence": {f"ev-indicator-{ind}-text": "A source"},
         "assessments:status": {"action": "submit"},
         "accounts:user_role_add": {"role": "viewer", "country": "UGA"},
-    }.get(name, {})
+    }
 
 
 @pytest.fixture
@@ -215,53 +188,6 @@ def quick_reports(monkeypatch):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_walk_every_url(client, walk_world, quick_reports, role):
-    import copy
-
     w = walk_world
-    if role != "anonymous":
-        client.force_login(w.users[role])
-    session = copy.deepcopy(client.cookies)
-    problems = []
-    table = cases(w)
-    # URLs without a row fail test_every_url_has_a_rule, with their names.
-    for name in sorted(url_names() & set(table)):
-        for label, kwargs, get_ok, post_ok in table[name]:
-            url = reverse(name, kwargs=kwargs)
-            for method, allowed in (("GET", get_ok), ("POST", post_ok)):
-                # The same session each time: logging out (or in) must not leak into the
-                # next request, whose rollback does not reach the client's cookies.
-                client.cookies = copy.deepcopy(session)
-                # Only a refused write is checked for changes.
-                check = method == "POST" and (allowed is None or role not in allowed)
-                before = fingerprint() if check else None
-                try:
-                    with transaction.atomic():
-                        if method == "GET":
-                            resp = client.get(url)
-                        else:
-                            resp = client.post(url, post_data(name, w))
-                        after = fingerprint() if check else None
-                        raise _Rollback
-                except _Rollback:
-                    pass
-                where = f"{method} {url} ({name} {label}) as {role}: {resp.status_code}"
-                if allowed is None:
-                    if resp.status_code != 405 and not denied(resp):
-                        problems.append(f"{where}: expected 405 or refusal")
-                    elif method == "POST" and before != after:
-                        problems.append(f"{where}: refused but the database changed")
-                    continue
-                if role in allowed:
-                    if denied(resp):
-                        problems.append(f"{where}: refused, but the role should have access")
-                else:
-                    if not denied(resp):
-                        problems.append(f"{where}: ALLOWED, but the role must not have access")
-                    elif method == "POST" and before != after:
-                        problems.append(f"{where}: refused but the database changed")
-                if method == "GET" and resp.status_code == 200 and not resp.streaming:
-                    body = resp.content.decode("utf-8", "replace")
-                    for text, who in SENSITIVE_TEXTS.items():
-                        if text in body and role not in who:
-                            problems.append(f"{where}: shows sensitive evidence {text!r}")
+    problems = walk_pages(client, w, role, cases(w), post_data(w), fingerprint)
     assert not problems, "\n".join(problems)
