@@ -112,7 +112,8 @@ def test_table_names_the_onsets_and_the_column_can_be_chosen(basedata, forecasts
      ":1: no country code column (expected one of ccode, COW)"),
     (lambda f: f.drop(columns=["probability"]),
      ":1: no column with a 2-year forecast from base year 2012 (looked for probability, "
-     "risk.2013and2014.from2012, risk_in_2013_14, risk_in_2013_2014); name it as"),
+     "risk.2013and2014.from2012, risk_in_2013_14, risk_in_2013_2014, risk_2013_14); name "
+     "it as"),
     (lambda f: f.assign(probability=f["probability"].where(f.index != 4, 1.5)),
      ":6: column 'probability': expected a probability between 0 and 1, got '1.5'"),
     (lambda f: pd.concat([f, f.iloc[[0]]]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -36,6 +37,14 @@ class ModelKind(StrEnum):
 
 
 DataOpt = typer.Option(..., "--data", help="EWP prepared-predictors CSV, as published.")
+# Every command takes --home (README); the forecast commands keep no state: they read
+# and write only the files named on the command line, whatever the home.
+NoStateHome = Annotated[
+    Path | None,
+    typer.Option("--home", show_default=False,
+                 help="Accepted as by every command; forecast commands keep no state and "
+                      "read and write only the files named."),
+]
 TargetOpt = typer.Option(TargetName.two_year, "--target",
                          help="1or2: onset within 2 years (mk_onset_1or2); 1: next year.")
 
@@ -55,6 +64,7 @@ def train(
     target: TargetName = TargetOpt,
     model: ModelKind = typer.Option(ModelKind.rank, "--model",
                                     help="Which model (default: rank, the chosen one)."),
+    home: NoStateHome = None,
 ) -> None:
     """Fit a model on what was knowable at base year B and write the model file."""
     from tocsin.forecast.modelfile import save_model
@@ -79,6 +89,7 @@ def predict(
     out: Path = typer.Option(..., "-o", "--output", help="CSV to write."),
     drivers: int = typer.Option(3, "--drivers", min=0, max=10,
                                 help="Drivers up and down per country."),
+    home: NoStateHome = None,
 ) -> None:
     """Write country,year,probability (+ rank and drivers), one row per country."""
     from tocsin.atomic import write_atomic
@@ -117,6 +128,7 @@ def backtest(
     predictions: Path | None = typer.Option(None, "--predictions",
                                             help="Also write every prediction to this CSV."),
     jobs: int = typer.Option(1, "--jobs", min=1, help="Base years fitted in parallel."),
+    home: NoStateHome = None,
 ) -> None:
     """Rolling-origin backtest: per base year, fit on what was known then, score that year."""
     from tocsin.atomic import write_atomic
@@ -174,6 +186,7 @@ def score(
                                                         "from; repeat to pool several."),
     target: TargetName = TargetOpt,
     fmt: FormatOption = Format.text,
+    home: NoStateHome = None,
 ) -> None:
     """Score published forecasts against what happened, side by side on the same countries."""
     from tocsin.forecast.panel import get_target
@@ -194,6 +207,7 @@ def explain(
     country: str = typer.Option(..., "--country", help="ISO3 code (or EWP ccode)."),
     top: int = typer.Option(5, "--top", min=1, max=39, help="Drivers each way."),
     fmt: FormatOption = Format.text,
+    home: NoStateHome = None,
 ) -> None:
     """Why one country's risk is what it is: the predictors pushing it up and down."""
     from tocsin.forecast.explain import explain_row

@@ -239,7 +239,7 @@ def rules_cmd(home: HomeOption = None, fmt: FormatOption = Format.text) -> None:
 
 @app.command()
 def validate(files: list[Path] = typer.Argument(..., metavar="FILE..."),
-             fmt: FormatOption = Format.text) -> None:
+             fmt: FormatOption = Format.text, home: HomeOption = None) -> None:
     """Check alert rule files; list every problem with its file and line (exit 1 if any)."""
     from tocsin.errors import UnreadableError
     from tocsin.warning.rules import read_rule_file

@@ -46,7 +46,25 @@ class InputFile:
         return open(self.readable, "rb")
 
     def open_text(self):
-        return io.TextIOWrapper(self.open_binary(), encoding=self.encoding, newline="")
+        """The file as text, every line break (CRLF, lone CR, LF) read as LF.
+
+        Universal newlines, also inside quoted fields: a UCDP source_article or an
+        ACLED note written with CRLF or CR breaks reaches the readers with LF breaks
+        (normalised, not kept byte for byte), so the readers' scratch files hold one
+        kind of line break only. Record terminators are counted as lines either way,
+        so line numbers in messages are the user's (a lone CR ends a line, as in
+        editors).
+        """
+        return io.TextIOWrapper(self.open_binary(), encoding=self.encoding, newline=None)
+
+
+def line_breaks(raw: bytes, after_cr: bool = False) -> int:
+    """Line breaks in `raw` as the readers count them: CRLF, lone CR and LF each one.
+
+    `after_cr`: the bytes before `raw` ended in CR (an LF first is then its CRLF's end).
+    """
+    n = raw.count(b"\n") + raw.count(b"\r") - raw.count(b"\r\n")
+    return n - 1 if after_cr and raw.startswith(b"\n") else n
 
 
 def sha256(path: Path) -> str:
@@ -97,7 +115,7 @@ def open_input(path: Path | str, workdir: Path, hash_file: bool = True) -> Input
                          else "is a binary file, not CSV or tab-separated text")
     if b"\x00" in raw:
         raise info.error("is a binary file (contains NUL bytes), not CSV or tab-separated text",
-                         raw[: raw.index(b"\x00")].count(b"\n") + 1)
+                         line_breaks(raw[: raw.index(b"\x00")]) + 1)
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[3:]
     info.head = _decode_head(info, raw)
@@ -146,7 +164,7 @@ def _decode_head(info: InputFile, raw: bytes) -> str:
         return raw.decode("cp1252")
     first_bad = next(i for i, b in enumerate(raw) if b in _CP1252_UNDEFINED)
     raise info.error("is neither UTF-8 nor Windows-1252 text; re-save it as UTF-8",
-                     raw.count(b"\n", 0, first_bad) + 1)
+                     line_breaks(raw[:first_bad]) + 1)
 
 
 def check_encoding(info: InputFile) -> None:
@@ -158,17 +176,18 @@ def check_encoding(info: InputFile) -> None:
     first_error = None
     for encoding in dict.fromkeys([info.encoding, "cp1252"]):
         decoder = codecs.getincrementaldecoder(encoding)()
-        line = 1
+        line, after_cr = 1, False
         try:
             with info.open_binary() as f:
                 while chunk := f.read(4 * 1024 * 1024):
                     decoder.decode(chunk)
-                    line += chunk.count(b"\n")
+                    line += line_breaks(chunk, after_cr)
+                    after_cr = chunk.endswith(b"\r")
                 decoder.decode(b"", final=True)
             info.encoding = encoding
             return
         except UnicodeDecodeError as exc:
-            bad_line = line + exc.object[: exc.start].count(b"\n")
+            bad_line = line + line_breaks(exc.object[: exc.start], after_cr)
             first_error = first_error or (bad_line, exc)
     bad_line, exc = first_error
     raise info.error(f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}) and not "

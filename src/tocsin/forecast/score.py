@@ -13,10 +13,18 @@ Outcomes: for base year B, the 2-year target is an onset in B+1 or B+2 and the
 1-year target an onset in B+1. A country is scored only if every one of those
 years is in the outcome file with a known ``mk_onset``; unlike EWP's
 ``mk_onset_1or2``, a missing year never counts as "no onset".
+
+Editions: an EWP result file is one edition, made from its newest base year (the
+``from`` year of its columns). The 2023-2025 editions also carry a re-run of the
+previous base year's 2-year forecast, made with the new edition's model and data:
+not the forecast published from that year. When a forecaster has both, the
+ex-ante forecast (from the edition made from that base year) is scored and the
+re-run is set aside; a re-run alone is scored, and marked as such.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +35,19 @@ from tocsin.forecast import metrics
 from tocsin.forecast.estimators import SEED
 from tocsin.forecast.panel import Target, read_csv
 
-# Tocsin and EWP's 2022-2025 editions write ccode; EWP's 2018-2021 editions COW.
+# Tocsin and EWP's 2023-2025 editions write ccode; EWP's 2018-2022 editions COW.
 KEY_COLUMNS = ("ccode", "COW")
 N_BOOT = 1000
+
+# EWP's forecast columns across editions (docs/forecast.md), and the base year each
+# names: 2023-2025 risk.2024and2025.from2023 / risk.2024only.from2023; 2019-2022
+# risk_in_2020_21 / risk_in_2020; 2018 risk_2018_19 / risk_in_2018.
+_EWP_COLUMNS = (
+    (re.compile(r"risk\.(\d{4})and(\d{4})\.from(\d{4})"), lambda m: int(m[3])),
+    (re.compile(r"risk\.(\d{4})only\.from(\d{4})"), lambda m: int(m[2])),
+    (re.compile(r"risk_in_(\d{4})(?:_(?:\d{2}|\d{4}))?"), lambda m: int(m[1]) - 1),
+    (re.compile(r"risk_(\d{4})_(?:\d{2}|\d{4})"), lambda m: int(m[1]) - 1),
+)
 
 
 def probability_columns(base_year: int, target: Target) -> list[str]:
@@ -38,10 +56,18 @@ def probability_columns(base_year: int, target: Target) -> list[str]:
     b = base_year
     if target.horizon == 2:
         ewp = [f"risk.{b + 1}and{b + 2}.from{b}", f"risk_in_{b + 1}_{(b + 2) % 100:02d}",
-               f"risk_in_{b + 1}_{b + 2}"]
+               f"risk_in_{b + 1}_{b + 2}", f"risk_{b + 1}_{(b + 2) % 100:02d}"]
     else:
         ewp = [f"risk.{b + 1}only.from{b}", f"risk_in_{b + 1}"]
     return ["probability", *ewp]
+
+
+def edition_base_year(columns) -> int | None:
+    """The base year an EWP result file was made from: the newest base year any of
+    its forecast columns names (None for a file without EWP forecast columns)."""
+    years = [base(m) for c in columns for pattern, base in _EWP_COLUMNS
+             if (m := pattern.fullmatch(str(c)))]
+    return max(years) if years else None
 
 
 @dataclass
@@ -56,6 +82,17 @@ class Forecast:
     probability: dict[int, float]  # ccode -> probability
     names: dict[int, str] = field(default_factory=dict)  # ccode -> country name, if any
     no_forecast: list[int] = field(default_factory=list)  # rows with NA or an empty value
+    # The base year the file (an EWP edition) was made from; None: each forecast in the
+    # file is from its own base year (``forecast predict`` output, a named column).
+    edition: int | None = None
+
+    @property
+    def ex_ante(self) -> bool:
+        """Made from its base year, not re-run later from a newer edition's model."""
+        return self.edition is None or self.edition == self.base_year
+
+    def describe(self) -> str:
+        return f"{self.file} ({self.column})"
 
 
 def _read_csv(path: Path):
@@ -119,10 +156,11 @@ def read_forecasts(spec: str, years: list[int], target: Target) -> list[Forecast
                                            "is one forecast: score it with a single --year"))
         return [_forecast(frame, label, name, key, b, single) for b in found]
     out = []
+    edition = edition_base_year(frame.columns)
     for b in years:
         col = next((c for c in probability_columns(b, target) if c in frame.columns), None)
         if col is not None:
-            out.append(_forecast(frame, label, name, key, b, col))
+            out.append(_forecast(frame, label, name, key, b, col, edition))
     if not out:
         wanted = [c for b in years for c in probability_columns(b, target)]
         raise InputError(Problem(name, (
@@ -131,7 +169,8 @@ def read_forecasts(spec: str, years: list[int], target: Target) -> list[Forecast
     return out
 
 
-def _forecast(frame, label: str, name: str, key: str, base_year: int, column: str) -> Forecast:
+def _forecast(frame, label: str, name: str, key: str, base_year: int, column: str,
+              edition: int | None = None) -> Forecast:
     rows = range(len(frame))
     if "year" in frame.columns and (frame["year"] == str(base_year)).any():
         rows = np.flatnonzero((frame["year"] == str(base_year)).to_numpy())
@@ -164,7 +203,8 @@ def _forecast(frame, label: str, name: str, key: str, base_year: int, column: st
     if not probability:
         raise InputError(Problem(name, f"no forecast from base year {base_year} in column "
                                        f"{column!r}"))
-    return Forecast(label, name, base_year, column, probability, names, sorted(no_forecast))
+    return Forecast(label, name, base_year, column, probability, names, sorted(no_forecast),
+                    edition)
 
 
 def read_outcomes(path: Path, base_year: int, target: Target, frame=None) -> dict[int, int]:
@@ -173,6 +213,13 @@ def read_outcomes(path: Path, base_year: int, target: Target, frame=None) -> dic
     name = str(path)
     frame = _read_csv(path) if frame is None else frame
     missing = [c for c in ("ccode", "year", "mk_onset") if c not in frame.columns]
+    if missing and "mkl.start" in frame.columns:
+        raise InputError(Problem(name, (
+            "is an mkl_data.csv of EWP's 2018-2022 layout (sftgcode, mkl.start): its "
+            "mkl.start counts state-led onsets only, and EWP's forecasts since 2018 are of "
+            "state-led or non-state-led onsets; use a file with ccode, year and mk_onset "
+            "(both kinds), e.g. EWP's basedata2025_*.csv or the 2023 mkl_data.csv"),
+            line=1))
     if missing:
         raise InputError(Problem(name, "missing column(s): " + ", ".join(missing)
                                  + " (expected an EWP mass-killing file such as "
@@ -220,6 +267,21 @@ class ForecastScores:
     countries: dict[int, list[int]]  # base year -> ccodes scored
     outcome: dict[int, dict[int, int]]  # base year -> ccode -> 0/1
     dropped: dict[str, dict[int, list[int]]]  # label -> base year -> ccodes left out
+    # Re-runs not scored because the same forecaster has the ex-ante forecast of that
+    # base year (label, the re-run, the forecast scored instead).
+    set_aside: list[tuple[str, Forecast, Forecast]] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """What a reader of the scores must know: re-runs set aside, re-runs scored."""
+        out = [f"{label}: base year {kept.base_year} is scored from {kept.describe()}; the "
+               f"re-run in {rerun.describe()}, made from base year {rerun.edition}, is set "
+               "aside" for label, rerun, kept in self.set_aside]
+        out += [f"{label}: the forecast from base year {b} in {f.describe()} is a re-run "
+                f"made from base year {f.edition}, not the forecast published from {b} "
+                "(give the edition made from that year to score that instead)"
+                for label in self.labels for b, f in sorted(self.forecasts[label].items())
+                if not f.ex_ante]
+        return out
 
     def predictions(self):
         """The forecasts as predictions (see :mod:`metrics`), one "model" per label."""
@@ -269,9 +331,15 @@ class ForecastScores:
             "countries": sum(len(c) for c in self.countries.values()),
             "onsets": {str(b): self.onsets(b) for b in self.years},
             "forecasts": [{"label": label, "file": f.file, "base_year": b, "column": f.column,
+                           "edition_base_year": f.edition, "ex_ante": f.ex_ante,
                            "rows": len(f.probability), "dropped": self.dropped[label][b],
                            "no_forecast": f.no_forecast}
-                          for label in self.labels for b, f in self.forecasts[label].items()],
+                          for label in self.labels
+                          for b, f in sorted(self.forecasts[label].items())],
+            "set_aside": [{"label": label, "file": f.file, "base_year": f.base_year,
+                           "column": f.column, "edition_base_year": f.edition,
+                           "scored_instead": {"file": kept.file, "column": kept.column}}
+                          for label, f, kept in self.set_aside],
             "scores": self.scores(),
             "per_year": {label: {str(b): m for b, m in v.items()}
                          for label, v in self.per_year().items()},
@@ -285,16 +353,25 @@ def score_forecasts(specs: list[str], outcomes: Path, years: list[int],
     years = sorted(set(years))
     labels: list[str] = []
     forecasts: dict[str, dict[int, Forecast]] = {}
+    set_aside: list[tuple[str, Forecast, Forecast]] = []
     for spec in specs:
         for f in read_forecasts(spec, years, target):
             if f.label not in forecasts:
                 labels.append(f.label)
                 forecasts[f.label] = {}
-            if f.base_year in forecasts[f.label]:
-                other = forecasts[f.label][f.base_year].file
+            old = forecasts[f.label].get(f.base_year)
+            if old is not None and old.ex_ante != f.ex_ante:
+                # The edition made from the base year wins over a later edition's re-run.
+                kept, rerun = (old, f) if old.ex_ante else (f, old)
+                set_aside.append((f.label, rerun, kept))
+                forecasts[f.label][f.base_year] = kept
+                continue
+            if old is not None:
+                kind = "an ex-ante forecast" if f.ex_ante else "a re-run"
                 raise InputError(Problem(f.file, (
-                    f"{f.label} has a forecast from base year {f.base_year} in {other} "
-                    "already; give each forecaster one forecast per base year")))
+                    f"{f.label} has a forecast from base year {f.base_year} in {old.file} "
+                    f"already ({kind} in both); give each forecaster one forecast per base "
+                    "year")))
             forecasts[f.label][f.base_year] = f
     for label in labels:
         missing = [b for b in years if b not in forecasts[label]]
@@ -315,7 +392,8 @@ def score_forecasts(specs: list[str], outcomes: Path, years: list[int],
         countries[b] = sorted(common)
         for label in labels:
             dropped[label][b] = sorted(set(forecasts[label][b].probability) - common)
-    return ForecastScores(years, target, labels, forecasts, countries, outcome, dropped)
+    return ForecastScores(years, target, labels, forecasts, countries, outcome, dropped,
+                          set_aside)
 
 
 def format_scores(result: ForecastScores) -> str:
@@ -364,4 +442,8 @@ def format_scores(result: ForecastScores) -> str:
             lo, hi = d["top30_diff_90"]
             lines.append(f"{label:<{width}} {auc}   top30 {d['top30_diff']:+d} "
                          f"[{lo:+.0f}, {hi:+.0f}]")
+    notes = result.notes()
+    if notes:
+        lines.append("")
+        lines += [f"note: {n}" for n in notes]
     return "\n".join(lines)

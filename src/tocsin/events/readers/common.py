@@ -3,7 +3,16 @@ the field-count check and the country join."""
 
 from __future__ import annotations
 
+import csv
+import re
+from pathlib import Path
+
 from tocsin.events import schema
+
+# The scratch CSV a chunk of csvrows.read_chunks is read from, and DuckDB's record number
+# in it: both belong to Tocsin, never to the user's file, and are mapped back below.
+_SCRATCH = re.compile(r"read_csv\('((?:[^']|'')*)'")
+_ON_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 
 def select_sql(exprs: dict[str, str], checks: list[str], from_sql: str,
@@ -28,7 +37,13 @@ def create_staged(con, table: str) -> None:
 
 
 def stage_chunks(con, info, table: str, chunks, build_sql) -> int:
-    """Insert chunks (from csvrows.read_chunks) through `build_sql(names)` into `table`."""
+    """Insert chunks (from csvrows.read_chunks) through `build_sql(names)` into `table`.
+
+    A DuckDB error while reading a chunk is reported against the user's file, at the
+    line its record starts on there, never as a line of the scratch file.
+    """
+    import duckdb
+
     create_staged(con, table)
     rows = 0
     sql = None
@@ -38,9 +53,49 @@ def stage_chunks(con, info, table: str, chunks, build_sql) -> int:
         con.execute(f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM {chunk}")
         try:
             rows += con.execute(f"INSERT INTO {table} {sql}").fetchone()[0]
+        except duckdb.Error as exc:
+            raise chunk_error(info, chunk, exc) from exc
         finally:
             con.execute("DROP VIEW IF EXISTS raw")
     return rows
+
+
+def chunk_error(info, chunk: str, exc: Exception):
+    """An InputError naming the user's file (and its line when DuckDB names a record)."""
+    text = str(exc)
+    found, scratch = _ON_LINE.search(text), _SCRATCH.match(chunk)
+    line = None
+    if found and scratch:
+        line = _user_line(Path(scratch.group(1).replace("''", "'")), int(found.group(1)))
+    return info.error(f"cannot be read: {_reason(text)}", line)
+
+
+def _user_line(scratch: Path, record: int) -> int | None:
+    """The user's line of the `record`-th row (1-based) of a chunk's scratch CSV: each
+    scratch row carries it in its last but one field (_line)."""
+    try:
+        with open(scratch, encoding="utf-8", newline="") as f:
+            for i, row in enumerate(csv.reader(f), start=1):
+                if i == record:
+                    return int(row[-2])
+    except (OSError, ValueError, IndexError, csv.Error):
+        pass
+    return None
+
+
+def _reason(text: str) -> str:
+    """DuckDB's reason, without its scratch line number, scratch row or scratch path."""
+    lines = [t.strip() for t in text.splitlines()]
+    reason = lines[0] if lines else ""
+    if _ON_LINE.search(reason):
+        # CSV Error on Line: N / [Original Line: <scratch row, may span lines>] / <reason> /
+        # Possible fixes: ...: the reason is the last line before the fixes.
+        end = next((i for i, t in enumerate(lines) if t.startswith("Possible fixes")),
+                   len(lines))
+        body = [t for t in lines[1:end] if t]
+        reason = (body[-1] if body and not body[-1].startswith("Original Line")
+                  else "a row could not be split into fields")
+    return reason[:300] or "the database could not read it"
 
 
 def col(names: list[str], *candidates: str) -> str:
