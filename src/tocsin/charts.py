@@ -61,16 +61,25 @@ def themed(spec) -> dict:
     return spec
 
 
-def to_svg(spec) -> str:
+def _locales(locale: str | None) -> dict:
+    """vl-convert's arguments for a d3 locale name ("fr-FR": "oct. 2019", "1 234,5"):
+    month and day names, decimal and thousands marks. None keeps d3's default (en-US)."""
+    return {} if not locale else {"format_locale": locale, "time_format_locale": locale}
+
+
+def to_svg(spec, locale: str | None = None) -> str:
+    """The chart as SVG; ``locale`` (a d3 locale name such as "fr-FR") writes its dates
+    and numbers."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(themed(spec), allowed_base_urls=[])
+    return vlc.vegalite_to_svg(themed(spec), allowed_base_urls=[], **_locales(locale))
 
 
-def to_png(spec, scale: float = PNG_SCALE) -> bytes:
+def to_png(spec, scale: float = PNG_SCALE, locale: str | None = None) -> bytes:
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(themed(spec), scale=scale, allowed_base_urls=[])
+    return vlc.vegalite_to_png(themed(spec), scale=scale, allowed_base_urls=[],
+                               **_locales(locale))
 
 
 def write(spec, path: Path | str, scale: float = PNG_SCALE) -> Path:

@@ -114,3 +114,43 @@ def test_bundled_samples_ingest_without_shared(tocsin):
     code, out, err = tocsin("events", "ingest", *paths, "--format", "json")
     assert code == 0, err
     assert [b["rows_stored"] for b in json.loads(out)["batches"]] == [855, 2111, 710]
+
+
+def test_gdelt_admin1_is_the_unit_name_not_its_fips_code(tocsin):
+    """GDELT gives a unit as a FIPS code (ADM1Code "KE05") and names it inside the geo's
+    full name ("City, ADM1, Country"): admin1 holds the name; a country-level geo
+    (Geo_Type 1, ADM1Code "SU") and GDELT's "<Country> (general)" have none."""
+    v1 = sample("gdelt_v1/sample_daily_20160728_plus_backfile_rows.export.CSV")
+    v2 = sample("gdelt_v2/20191024143000.export.CSV.gz")
+    headered = sample("gdelt_v2/variant_headered_comma_2017_with_description_column.csv.gz")
+    assert tocsin("events", "ingest", v1, v2, headered)[0] == 0
+    con = store.connect_reader(tocsin.home)
+
+    def units(where):
+        return {u for (u,) in con.execute(
+            f"SELECT DISTINCT admin1 FROM events WHERE {where} AND admin1 IS NOT NULL"
+        ).fetchall()}
+
+    assert units("source = 'gdelt2' AND country = 'KEN'") == {
+        "Central", "Coast", "Eastern", "Nairobi Area", "Nyanza", "Rift Valley", "Western"}
+    assert units("source = 'gdelt2' AND country = 'MMR'") == {"Yangon"}
+    # no unit is a code: "KE01", "BM17", "SU", "USTX" ...
+    assert con.execute("SELECT count(*) FROM events WHERE source LIKE 'gdelt%' AND "
+                       "regexp_matches(admin1, '^[A-Z]{2}([0-9A-Z]{2})?$')").fetchone()[0] == 0
+    # a country-level geo (the full name is the country's) has no unit
+    assert con.execute("SELECT count(*) FROM events WHERE source LIKE 'gdelt%' AND "
+                       "admin1 IS NOT NULL AND place NOT LIKE '%, %'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM events WHERE source LIKE 'gdelt%' AND "
+                       "country = 'SDN' AND admin1 IS NOT NULL").fetchone()[0] == 0
+    # "Paris, France (general), France": somewhere in France, no unit
+    assert con.execute("SELECT count(*) FROM events WHERE admin1 LIKE '%(general)%'"
+                       ).fetchone()[0] == 0
+    # a state with a landmark first, a unit whose name holds a comma, a US state
+    assert con.execute("SELECT DISTINCT admin1 FROM events WHERE place = "
+                       "'Bayelsa State, Bayelsa, Nigeria'").fetchall() == [("Bayelsa",)]
+    assert ("London, City of",) in con.execute(
+        "SELECT DISTINCT admin1 FROM events WHERE country = 'GBR'").fetchall()
+    assert con.execute("SELECT DISTINCT admin1 FROM events WHERE place = "
+                       "'Texas, United States'").fetchall() == [("Texas",)]
+    # the headered variant (GDELT 2.0 re-written with a header) reads the same
+    assert units("source = 'gdelt2' AND country = 'GBR'") >= {"Essex", "Kent"}

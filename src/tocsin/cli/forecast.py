@@ -210,7 +210,7 @@ def explain(
     home: NoStateHome = None,
 ) -> None:
     """Why one country's risk is what it is: the predictors pushing it up and down."""
-    from tocsin.forecast.explain import explain_row
+    from tocsin.forecast.explain import driver_line, explain_row
     from tocsin.forecast.modelfile import load_model
     from tocsin.forecast.panel import base_year_rows, read_panel
     from tocsin.forecast.workflow import iso3_by_ccode
@@ -236,5 +236,4 @@ def explain(
     for side in ("up", "down"):
         typer.echo(f"pushing risk {side}:")
         for d in detail[side]:
-            value = "NA" if d["value"] is None else f"{d['value']:.4g}"
-            typer.echo(f"  {d['contribution']:+.2f}  {d['predictor']} = {value}")
+            typer.echo(driver_line(d))

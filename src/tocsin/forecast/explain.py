@@ -16,17 +16,65 @@ import math
 
 import numpy as np
 
-# Short labels for people; the column name stays the key.
+# Every predictor of EWP's model in words, for the people a forecast is shown to
+# (a minister, a focal point): what the column measures, from EWP's codebook
+# (``data/ewp/README.md`` of the shared data, columns of the prepared-predictors file;
+# V-Dem's variable names in brackets there). The column name stays the key, and the
+# command line prints it beside the label. ``partyban.new.*`` are EWP's new (2025)
+# coding of V-Dem's party ban in three classes, not a ban that is new.
 LABELS = {
-    "mk_ongoing_count_log2": "ongoing mass killings (log2 1+n)",
-    "battledeaths.log2": "battle deaths (log2 1+n)",
-    "coup.try.5yr": "coup attempt in last 5 years",
-    "popsize.log2": "population (log2)",
-    "un_imr_sqrt": "infant mortality (sqrt)",
-    "pol_killing_approved": "political killings approved by leaders",
-    "mk_ever": "mass killing ever",
-    "discrimpop": "share of population discriminated",
+    "year": "Year (time trend)",
+    "year_sq": "Year squared (time trend)",
+    "includesnonstate": "Mass killings by non-state groups counted (from 1989)",
+    "widetargeting": "Mass killing under way, not aimed at one ethnic group",
+    "narrowtargeting": "Mass killing under way, aimed at one ethnic group",
+    "mk_onset_prev_year": "A mass killing began the year before",
+    "mk_ever": "Mass killing in the country's past",
+    "mk_ongoing_count_log2": "Mass killings under way (log scale)",
+    "mean_mk_onset_interaction": "Mass killings begun in the country so far",
+    "v2csgender_binary": "Women kept out of civil society",
+    "v2mecenefm_binary": "Government censorship of the media",
+    "partyban.new.0": "Ban on all opposition parties",
+    "partyban.new.1": "Ban on some political parties",
+    "partyban.new.2": "No ban on political parties",
+    "minorityrule": "Political power held by a minority group",
+    "social_power_dist": "Political power monopolised by social groups",
+    "ses_power_dist": "Political power shared across rich and poor (higher: more even)",
+    "judicialreform": "Judicial reform (0 weakened, 1 no change, 2 strengthened)",
+    "religiousfreedom": "Freedom of religion (0 none to 4 full)",
+    "pol_killing_approved": "Political killings approved by the country's leaders",
+    "freediscussion": "Freedom of discussion (0 to 1)",
+    "social_inequality": "Some social groups have far fewer civil liberties",
+    "even_civilrights": "Civil liberties respected evenly across regions",
+    "repress_civilsoc": "Government represses civil society",
+    "popsize.log2": "Population size (log scale)",
+    "gdppcgrowth": "Economic growth per person (% a year)",
+    "un_imr_sqrt": "Infant mortality (square root)",
+    "efindex": "Ethnic fractionalisation",
+    "discrimpop": "Share of the population in politically discriminated ethnic groups",
+    "reg.na": "Region: the Americas",
+    "reg.eap": "Region: East Asia and the Pacific",
+    "reg.sca": "Region: South and Central Asia",
+    "reg.mna": "Region: Middle East and North Africa",
+    "reg.eur": "Region: Europe",
+    "ios.iccpr1": "Party to the ICCPR's First Optional Protocol (individual complaints)",
+    "battledeaths.log2": "Battle deaths in internal armed conflict (log scale)",
+    "coup.try.5yr": "Coup attempt in the last five years",
+    "newcountry": "New state (two years or less since independence)",
+    "countryage.new.log2": "Years since independence (log scale)",
 }
+
+
+def label(predictor: str) -> str:
+    """The predictor in words (its column name if it has no label)."""
+    return LABELS.get(predictor, predictor)
+
+
+def driver_line(d: dict) -> str:
+    """One driver as ``tocsin forecast explain`` prints it: contribution, column,
+    value, and the label in words (``  +0.48  discrimpop = 0.0605  Share of ...``)."""
+    value = "NA" if d["value"] is None else f"{d['value']:.4g}"
+    return f"  {d['contribution']:+.2f}  {d['predictor']} = {value}  {label(d['predictor'])}"
 
 
 def _fmt_value(v: float) -> str:
@@ -64,7 +112,7 @@ def explain_row(model, X, row_label, k: int = 5) -> dict:
     contrib, base = model.contributions(X.loc[[row_label]])
     c = contrib.iloc[0]
     x = X.loc[row_label]
-    items = [{"predictor": name, "label": LABELS.get(name, name),
+    items = [{"predictor": name, "label": label(name),
               "value": None if math.isnan(float(x[name])) else float(x[name]),
               "contribution": float(c[name])} for name in contrib.columns]
     items.sort(key=lambda d: d["contribution"], reverse=True)

@@ -18,9 +18,9 @@ ROWS = [{"week": "2021-10-25", "source": "acled", "event_class": "coup", "events
 
 def test_weekly_chart_titles_follow_the_language():
     with translation.override("fr"):
-        fr = charts.weekly_chart(ROWS, "fatalities")
+        fr = charts.signal_charts(ROWS)[0]["fatalities_svg"]
     with translation.override("en"):
-        en = charts.weekly_chart(ROWS, "fatalities")
+        en = charts.signal_charts(ROWS)[0]["fatalities_svg"]
     assert "Catégorie d&#39;événement" in fr or "Catégorie d'événement" in fr
     assert "victimes" in fr and "Event class" not in fr
     assert "Event class" in en and "fatalities" in en and "Catégorie" not in en
@@ -38,7 +38,8 @@ def test_map_hover_tip_and_label_follow_the_language():
                          r'<title>([^<]*)</title>', en)
     assert fr_kenya.group(1).startswith("Pays: Kenya; Prévision: ")
     assert en_kenya.group(1).startswith("Country: Kenya; Forecast: ")
-    assert fr_kenya.group(2) == en_kenya.group(2) and fr_kenya.group(2).startswith("Kenya: ")
+    # the probability is written as the language writes it
+    assert en_kenya.group(2) == "Kenya: 3.1%" and fr_kenya.group(2) == "Kenya: 3,1\u00a0%"
 
 
 def test_forecast_charts_titles_follow_the_language():

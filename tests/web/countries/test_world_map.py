@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 
 from tocsin.web.countries import charts
 
@@ -62,8 +63,9 @@ def test_projection_fit_covers_every_country():
 
 @pytest.mark.parametrize("width", [860, 520])  # the watch list's and a country page's
 def test_rendered_map_keeps_the_whole_world_in_view(width):
-    svg = charts.world_map({"CAN": 0.005, "GRL": 0.02}, {}, {"CAN": "/countries/CAN/"},
-                           highlight="CAN", width=width, title="t")
+    with translation.override("en"):  # the shapes are found by their English labels
+        svg = charts.world_map({"CAN": 0.005, "GRL": 0.02}, {}, {"CAN": "/countries/CAN/"},
+                               highlight="CAN", width=width, title="t")
     w, h = _view(svg)
     shapes = _shapes(svg)
     assert len(shapes) == len(charts.boundaries()["features"])

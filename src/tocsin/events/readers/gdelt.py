@@ -38,6 +38,31 @@ GEO_PRECISION = "CASE {t} WHEN '1' THEN 4 WHEN '2' THEN 3 WHEN '5' THEN 3 WHEN '
                 "WHEN '4' THEN 1 END"
 
 
+def admin1_name_sql(geo_type: str, full_name: str, adm1_code: str) -> str:
+    """The first-order unit's NAME, from the geo's full name, as SQL (NULL if none).
+
+    GDELT gives the unit as a FIPS 10-4 code (``ADM1Code``: "KE05", the country's code
+    alone when it knows no unit) and names it only inside ``FullName``, which the
+    codebook writes "City/Landmark, ADM1, Country" ("Nairobi, Nairobi Area, Kenya"),
+    "ADM1, Country" for US and world states ("Texas, United States"), and the bare
+    country name for a country (Geo_Type 1). In the files a state may also come with a
+    landmark first ("Bayelsa State, Bayelsa, Nigeria") and a unit's name may itself hold
+    a comma ("London, London, City of, United Kingdom"): so the name is everything
+    between the first part and the country (the last part), or the first part of a
+    two-part state. None for a country-level geo, a code without a unit, or GDELT's
+    "<Country> (general)" placeholder (the "00" units: somewhere in the country). A unit
+    GDELT cannot name stays as it writes it ("(PL67)"). The arguments are SQL
+    expressions (``build_sql`` passes the parsed columns).
+    """
+    parts = f"string_split({full_name}, ', ')"
+    name = (f"CASE WHEN len({parts}) >= 3 "
+            f"THEN array_to_string(list_slice({parts}, 2, len({parts}) - 1), ', ') "
+            f"WHEN len({parts}) = 2 AND {geo_type} IN ('2', '5') THEN {parts}[1] END")
+    return (f"CASE WHEN coalesce({geo_type}, '1') IN ('0', '1') "
+            f"OR length(coalesce({adm1_code}, '')) <= 2 THEN NULL "
+            f"ELSE nullif(regexp_replace({name}, '^.* \\(general\\)$', ''), '') END")
+
+
 def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
               field_checks: list[tuple[str, str]], line: str) -> str:
     """SELECT of canonical rows plus `_line`, `_ok` (the row passes every check) and
@@ -103,7 +128,8 @@ def build_sql(source: str, f: dict[str, str], batch_id: str, from_sql: str,
         "date_end": "p.d",
         "date_precision": "1",
         "country": "p.iso3",
-        "admin1": "p.adm1",
+        # The unit's name (the code has no column of its own; ``place`` keeps the full name).
+        "admin1": admin1_name_sql("p.geo_type", "p.place", "p.adm1"),
         "admin2": "p.adm2",
         "place": "p.place",
         "latitude": f"CASE WHEN {has_geo} THEN p.lat_n END",

@@ -175,18 +175,21 @@ def _key(kind: str, *args):
             _stamp(_events_generation() or Path("/nonexistent")), *args)
 
 
-def weekly_by_class(country: str, weeks: int = 104) -> list[dict]:
-    """Weekly events and fatalities by event class (country level), the last ``weeks``
-    weeks up to the latest week with data. Each source keeps its own series."""
+def weekly_by_class(country: str, weeks: int | None = None) -> list[dict]:
+    """Weekly events and fatalities by event class (country level): every week with
+    data, or the last ``weeks`` weeks up to the latest week with data. Each source keeps
+    its own series."""
     key = _key("weekly", country, weeks)
     hit = _cache.get(key)
     if hit is not None:
         return hit
+    window = "" if weeks is None else \
+        "WHERE week > (SELECT max(week) FROM s) - INTERVAL (? * 7) DAY"
     rows = _query_signals(
-        """WITH s AS (SELECT * FROM signals WHERE country = ? AND level = 'country')
-           SELECT source, week, event_class, events, fatalities FROM s
-           WHERE week > (SELECT max(week) FROM s) - INTERVAL (? * 7) DAY
-           ORDER BY week, source, event_class""", [country, weeks], country)
+        f"""WITH s AS (SELECT * FROM signals WHERE country = ? AND level = 'country')
+           SELECT source, week, event_class, events, fatalities FROM s {window}
+           ORDER BY week, source, event_class""",
+        [country] + ([] if weeks is None else [weeks]), country)
     out = [{"source": s, "week": w.isoformat() if isinstance(w, dt.date) else str(w),
             "event_class": c or "unclassified", "events": int(n), "fatalities": int(f or 0)}
            for s, w, c, n, f in rows]
@@ -194,20 +197,22 @@ def weekly_by_class(country: str, weeks: int = 104) -> list[dict]:
 
 
 def subnational(country: str, weeks: int = 26) -> list[dict]:
-    """First-level units: events and fatalities over the last ``weeks`` weeks with data."""
+    """First-level units: events and fatalities of each source over its own last
+    ``weeks`` weeks with data (sources are never added together), the largest first."""
     key = _key("admin1", country, weeks)
     hit = _cache.get(key)
     if hit is not None:
         return hit
     rows = _query_signals(
-        """WITH s AS (SELECT * FROM signals WHERE country = ? AND level = 'admin1')
-           SELECT unit, sum(events), sum(fatalities), sum(civilian_fatalities),
-                  min(week), max(week) FROM s
-           WHERE week > (SELECT max(week) FROM s) - INTERVAL (? * 7) DAY
-           GROUP BY unit ORDER BY 2 DESC, 1 LIMIT 40""", [country, weeks], country)
-    out = [{"unit": u, "events": int(n), "fatalities": int(f or 0),
+        """WITH s AS (SELECT * FROM signals WHERE country = ? AND level = 'admin1'),
+                m AS (SELECT source, max(week) AS last FROM s GROUP BY source)
+           SELECT s.source, unit, sum(events), sum(fatalities), sum(civilian_fatalities),
+                  min(week), max(week) FROM s JOIN m ON s.source = m.source
+           WHERE week > m.last - INTERVAL (? * 7) DAY
+           GROUP BY s.source, unit ORDER BY 3 DESC, 1, 2 LIMIT 40""", [country, weeks], country)
+    out = [{"source": src, "unit": u, "events": int(n), "fatalities": int(f or 0),
             "civilian_fatalities": int(c or 0), "first_week": str(a), "last_week": str(b)}
-           for u, n, f, c, a, b in rows]
+           for src, u, n, f, c, a, b in rows]
     return _cache.put(key, out)
 
 
