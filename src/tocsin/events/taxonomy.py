@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
-import yaml
+from tocsin.errors import InputError
+from tocsin.yamlsource import parse_yaml
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,21 @@ class Taxonomy:
         return "other"
 
 
+CLASS_KEYS = {"id", "name", "bears_on", "triggers", "effect"}
+
+
 @cache
 def load() -> Taxonomy:
     text = files("tocsin.events").joinpath("data", "taxonomy.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    # The strict reader: a duplicate key, or an unquoted comma in a flow mapping that
+    # splits a name into stray keys, is an error, not a silently shortened name.
+    doc = parse_yaml(text, "tocsin/events/data/taxonomy.yaml")
+    raw = doc.data
+    for i, c in enumerate(raw["classes"]):
+        stray = set(c) - CLASS_KEYS
+        if stray:
+            raise InputError(doc.problem(("classes", i), f"unexpected keys {sorted(stray)} "
+                                                         "(quote a name that has commas)"))
     classes = {
         c["id"]: EventClass(c["id"], c["name"], tuple(c.get("bears_on", ())),
                             tuple(c.get("triggers", ())), c.get("effect", "risk"))
