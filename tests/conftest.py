@@ -45,3 +45,32 @@ def spark():
     from tocsin.events.engine import spark_session
 
     return spark_session("local[2]")
+
+
+@pytest.fixture(autouse=True)
+def _site_database_given_back():
+    """A test that sets the site up for a home of its own (``tocsin.web.setup(home)`` in
+    this process) leaves the next test the database the session started with: the
+    test database of ``tests/web``, which an in-memory SQLite keeps only while its
+    connection object lives."""
+    import sys
+
+    if "django.db" not in sys.modules:
+        yield
+        return
+    from django.apps import apps
+
+    if not apps.ready:
+        yield
+        return
+    from django.conf import settings
+    from django.db import connections
+
+    conn, conf = connections["default"], connections.settings["default"]
+    home, media = settings.HOME, settings.MEDIA_ROOT
+    yield
+    if connections["default"] is not conn:
+        connections["default"].close()
+        connections["default"] = conn
+        connections.settings["default"] = conf
+        settings.HOME, settings.MEDIA_ROOT = home, media

@@ -111,7 +111,9 @@ def run_page(path: Path, tmp: Path) -> list[tuple[Command, list[str]]]:
         (tmp / "shared").symlink_to(SHARED)
     blocks = [b for b in sessions(path) if SHARED.is_dir() or not b.needs_shared]
     commands = [c for b in blocks for c in b.commands]
-    script = "".join(f"echo '{MARK}'\n{c.text}\n" for c in commands)
+    # The marker's echo must not hide the exit status from a page's ``echo $?``.
+    script = "".join(f"__status=$?; echo '{MARK}'; (exit $__status)\n{c.text}\n"
+                     for c in commands)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOCSIN_", "DJANGO_"))}
     env.update(PATH=f"{BIN}:{env.get('PATH', '')}", TOCSIN_HOME=str(tmp / "home"),
                HOME=str(tmp), COLUMNS="100")

@@ -60,15 +60,21 @@ def setup(home: Path | str | None = None, migrate: bool = True) -> Path:
 def _use_home(home: Path) -> None:
     from django.conf import settings
     from django.db import connections
+    from django.db.utils import load_backend
 
     from tocsin.web.config import database
 
     if Path(settings.HOME) == home:
         return
-    wanted = database(home)
     conn = connections["default"]
+    wanted = {**conn.settings_dict, **database(home)}
+    # A new connection object rather than the old one re-pointed: closing an in-memory
+    # SQLite database (the test suite's) would destroy it, and a connection still open
+    # on it would quietly keep serving the old home. Threads started later (a live
+    # server) read connections.settings, so it points at the new home too.
     conn.close()
-    conn.settings_dict.update(wanted)
+    connections.settings["default"] = wanted
+    connections["default"] = load_backend(wanted["ENGINE"]).DatabaseWrapper(wanted, "default")
     settings.HOME = home
     settings.MEDIA_ROOT = str(home / "uploads")
 
