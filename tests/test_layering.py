@@ -12,7 +12,7 @@ from tests.conftest import REPO
 
 SRC = REPO / "src"
 PACKAGE = SRC / "tocsin"
-CORE = ("framework", "assessment", "events", "warning", "forecast")
+CORE = ("framework", "assessment", "events", "warning", "forecast", "monitor")
 EDGES = ("tocsin.web", "tocsin.cli")
 FORBIDDEN_IN_CORE = ("django", "ninja", "waitress", "whitenoise", "csp", "axes", "django_otp")
 

@@ -64,6 +64,11 @@ SETTINGS: tuple[Setting, ...] = (
             shown_default="loopback (development), none (production)"),
     Setting("TOCSIN_DEBUG", None, "Django debug pages, development only", shown_default="off",
             flag=True),
+    Setting("TOCSIN_REQUIRE_TWO_FACTOR", None,
+            "administrators and focal points must set up two-factor authentication (TOTP) "
+            "and use it before they reach anything else on the site",
+            shown_default="on when `TOCSIN_ENV=production`, else off",
+            choices=tuple(sorted(TRUE | FALSE))),
     Setting("TOCSIN_BEHIND_PROXY", None,
             "the site is behind a TLS-terminating reverse proxy that sets "
             "`X-Forwarded-Proto` and `X-Forwarded-For` (docs/site.md)", shown_default="off",
@@ -75,6 +80,14 @@ SETTINGS: tuple[Setting, ...] = (
             "`tocsin serve` closes a connection idle this long (slow or idle clients cannot "
             "hold the site's connections)"),
     Setting("TOCSIN_MAX_UPLOAD_MB", "10", "largest evidence upload, in megabytes"),
+    Setting("TOCSIN_EVIDENCE_KEYS", None,
+            "the key file that seals sensitive evidence and every uploaded document at rest "
+            "and keys the audit log's hash chain (mode 0600; never in the database, the "
+            "uploads or a backup: keep it on another volume or have a secret manager put it "
+            "there). Made on first use in development; production requires it "
+            "(`tocsin manage create_evidence_keys`); rotate with "
+            "`tocsin manage rotate_evidence_key` (docs/site.md)",
+            shown_default="`$TOCSIN_HOME/keys/evidence.keys`"),
     Setting("TOCSIN_ENGINE", "duckdb", "`duckdb` or `spark` for event and signal queries",
             choices=("duckdb", "spark")),
     Setting("TOCSIN_EVENTS_LAKE", None, "Parquet file, folder or glob holding the events",
@@ -82,6 +95,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TOCSIN_SPARK_MASTER", "local[2]", "Spark master URL"),
     Setting("TOCSIN_EVENTS_MEMORY_LIMIT", "1GB",
             "DuckDB's memory limit for one ingest (it spills to disk beyond it)"),
+    Setting("TOCSIN_FEEDS", None,
+            "the feeds `tocsin monitor` fetches by itself (GDELT, ACLED, UCDP, a watched "
+            "folder; docs/monitoring.md). Without the file nothing is fetched and no "
+            "network call is made", shown_default="`$TOCSIN_HOME/feeds.yaml`"),
+    Setting("TOCSIN_MONITOR_USER_AGENT", None,
+            "the User-Agent of the monitor's requests (some sources ask for a contact "
+            "address in it)", shown_default="`tocsin/<version> (monitor)`"),
 )
 BY_ENV = {s.env: s for s in SETTINGS}
 

@@ -22,6 +22,21 @@ KEN_MEMBERS = {"assessor", "assessor2", "contributor"}
 UGA_READERS = {"admin", "focal_uga"}
 
 
+# The audit log's filters (every one of them), and filters a probe would send.
+AUDIT_FILTERS = ("actor=focal&action=update&object_type=assessment&object_id=1"
+                 "&assessment=1&country=KEN&from=2020-01-01&to=2030-12-31")
+BAD_AUDIT_FILTERS = "from=2024-02-30&to=2024-13-01&assessment=x&page=-1&action=%00"
+
+
+def _api_assets():
+    from tocsin.web.api import reference
+
+    return sorted(reference.ASSETS)
+
+
+API_ASSETS = _api_assets()
+
+
 def cases(w):
     """url name -> list of (label, kwargs, GET allowed roles, POST allowed roles).
     ``None`` for a method means the view does not answer it (405): not an access."""
@@ -36,7 +51,10 @@ def cases(w):
         for label, pk, readers, owners in (("KEN", ken, KEN_READERS, {"focal"}),
                                            ("UGA", uga, UGA_READERS, {"focal_uga"})):
             who = {"readers": readers, "owners": owners, None: None,
-                   "members": KEN_MEMBERS if label == "KEN" else set()}
+                   "members": KEN_MEMBERS if label == "KEN" else set(),
+                   # the members page's forms: the owners, and administrators (who may
+                   # give an entry that is someone's to someone else)
+                   "linkers": owners | {"admin"}}
             out.append((label, {"pk": pk, **(extra or {})}, who[get], who[post]))
         return out
 
@@ -51,19 +69,27 @@ def cases(w):
                              {"admin", "focal", "focal_uga"})],
         "accounts:accept": [("open invitation", {"token": w.token}, anyone, anyone)],
         "accounts:users": [("", {}, {"admin"}, None)],
+        # What one added, wherever it is: everyone signed in, their own only.
+        "accounts:my_evidence": [("", {}, LOGGED_IN, None)],
         "accounts:user_role_add": [("", {"user_id": w.users["viewer"].pk}, None, {"admin"})],
         "accounts:user_role_remove": [("", {"user_id": w.users["viewer"].pk,
                                             "role_id": w.viewer_role.pk}, None, {"admin"})],
         "accounts:user_active": [("", {"user_id": w.users["viewer"].pk}, None, {"admin"})],
-        "audit:log": [("", {}, {"admin"}, None)],
-        "audit:export": [("", {}, {"admin"}, None)],
+        "audit:log": [("", {}, {"admin"}, None),
+                      ("filtered", {"?": AUDIT_FILTERS}, {"admin"}, None),
+                      ("bad filters", {"?": BAD_AUDIT_FILTERS}, {"admin"}, None),
+                      ("page 2", {"?": "page=2"}, {"admin"}, None)],
+        "audit:export": [("", {}, {"admin"}, None),
+                         ("filtered", {"?": AUDIT_FILTERS}, {"admin"}, None)],
+        # The feeds' state (issue 17): administrators only; it names internal mirrors.
+        "monitoring:status": [("", {}, {"admin"}, None)],
         # Django's language switch: sets a cookie and redirects; reads and writes nothing.
         "set_language": [("", {}, anyone, anyone)],
         # The site's icon: public, like the static files.
         "favicon": [("", {}, anyone, None)],
         # The API reference and Swagger UI's files: signed-in users only.
         "api_docs:reference": [("", {}, LOGGED_IN, None)],
-        "api_docs:asset": [("script", {"name": "swagger-ui-bundle.js"}, LOGGED_IN, None)],
+        "api_docs:asset": [("script", {"name": name}, LOGGED_IN, None) for name in API_ASSETS],
         "assessments:home": [("", {}, LOGGED_IN, None)],
         "assessments:new": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
         "assessments:import": [("", {}, {"focal", "focal_uga"}, {"focal", "focal_uga"})],
@@ -73,7 +99,7 @@ def cases(w):
         "assessments:rate": per_assessment("readers", None),
         "assessments:rate_section": per_assessment("readers", None,
                                                  {"section": w.ken_rf}),
-        "assessments:members": per_assessment("readers", "owners"),
+        "assessments:members": per_assessment("readers", "linkers"),
         "assessments:rate_item": per_assessment(None, "members",
                                               {"kind": "indicator", "item_id": fw_ind}),
         "assessments:add_evidence": per_assessment(None, "members",
@@ -83,7 +109,10 @@ def cases(w):
         "assessments:delete": per_assessment(None, "owners"),
         "assessments:export": per_assessment("owners", None),
         "assessments:version": per_assessment("owners", None, {"number": 1}),
-        "assessments:report": per_assessment("readers", None, {"fmt": "html"}),
+        # With sensitive evidence asked for: only its owners get it (the body check).
+        "assessments:report": (per_assessment("readers", None, {"fmt": "html"})
+                               + per_assessment("readers", None,
+                                                {"fmt": "html", "?": "sensitive=1"})),
         "assessments:evidence_file": [
             ("public", {"pk": ev["public"]}, KEN_READERS, None),
             ("sensitive", {"pk": ev["sensitive"]}, {"focal", "assessor"}, None),
@@ -101,8 +130,10 @@ def cases(w):
 
 RULE_NAMES = {
     "accounts:login", "accounts:logout", "accounts:password", "accounts:two_factor",
-    "accounts:invite", "accounts:accept", "accounts:users", "accounts:user_role_add",
+    "accounts:invite", "accounts:accept", "accounts:users", "accounts:my_evidence",
+    "accounts:user_role_add",
     "accounts:user_role_remove", "accounts:user_active", "audit:log", "audit:export",
+    "monitoring:status",
     "set_language", "favicon", "api_docs:reference", "api_docs:asset",
     "assessments:home", "assessments:new", "assessments:import", "assessments:detail",
     "assessments:scores", "assessments:gaps", "assessments:rate", "assessments:rate_section",

@@ -14,7 +14,8 @@ from django.urls import reverse
 WEB = Path(__file__).resolve().parents[2] / "src" / "tocsin" / "web"
 TEMPLATES = sorted(WEB.glob("*/templates/**/*.html"))
 PO_FILES = sorted(WEB.glob("*/locale/*/LC_MESSAGES/django.po"))
-APPS = ("shell", "assessments", "accounts", "audit", "alerts", "countries", "tracker", "api")
+APPS = ("shell", "assessments", "accounts", "audit", "alerts", "countries", "tracker", "api",
+        "monitoring")
 
 FR = {"HTTP_ACCEPT_LANGUAGE": "fr"}
 

@@ -22,6 +22,9 @@ WATCH_NAMESPACES = ("countries", "alerts", "tracker", "api_tokens", "api")
 # is shown one of these texts is a leak.
 SENSITIVE_TEXTS = {"Witness W-17 saw the militia meeting": {"focal", "assessor"},
                    "Source in the district office": {"focal", "assessor2"}}
+# Every answer of the site is "Cache-Control: no-store, private" (no browser or proxy
+# keeps a page that may show evidence), except these files without any user data.
+CACHEABLE_VIEWS = {"favicon", "api_docs:asset"}
 
 
 class _Rollback(Exception):
@@ -85,14 +88,27 @@ def leaks(where: str, resp, role: str) -> list[str]:
             for text, who in SENSITIVE_TEXTS.items() if text in body and role not in who]
 
 
+def cached(resp) -> bool:
+    """Whether the answer lets a cache keep it (it is not "no-store, private")."""
+    match = getattr(resp, "resolver_match", None)
+    if match is not None and match.view_name in CACHEABLE_VIEWS and resp.status_code == 200:
+        return False
+    parts = {p.strip() for p in resp.get("Cache-Control", "").split(",")}
+    return not {"no-store", "private"} <= parts
+
+
 def judge(where: str, resp, allowed, role: str, method: str, before, after,
           must_write: bool = False) -> list[str]:
     """Problems with one answer: ``allowed`` is the roles that may, or None where the
     view must not answer the method (405, or a refusal). A refused write must change
-    nothing; with ``must_write``, an allowed one must change something."""
+    nothing; with ``must_write``, an allowed one must change something. No answer may
+    be cached."""
     problems = []
     if resp.status_code >= 500:
         problems.append(f"{where}: server error")
+    if cached(resp):
+        problems.append(f"{where}: may be cached (Cache-Control: "
+                        f"{resp.get('Cache-Control', '')!r})")
     if allowed is None:
         if resp.status_code != 405 and not denied(resp):
             problems.append(f"{where}: expected 405 or refusal")
@@ -116,14 +132,17 @@ def walk_pages(client, w, role: str, table: dict, post_data: dict, fingerprint,
     """Every (url name, label, kwargs, GET allowed, POST allowed) row of ``table``,
     requested by GET and POST as ``role`` (one of ``w.users``, or "anonymous"); the
     problems found. ``post_data``: url name -> a plausible body, so that an allowed
-    request gets past its form to the write."""
+    request gets past its form to the write. A ``"?"`` in kwargs is the query string
+    (the same page with filters, or in another mode)."""
     if role != "anonymous":
         client.force_login(w.users[role])
     session = copy.deepcopy(client.cookies)
     problems = []
     for name in sorted(table):
         for label, kwargs, get_ok, post_ok in table[name]:
-            url = reverse(name, kwargs=kwargs)
+            kwargs = dict(kwargs)
+            query = kwargs.pop("?", "")
+            url = reverse(name, kwargs=kwargs) + (f"?{query}" if query else "")
             for method, allowed in (("GET", get_ok), ("POST", post_ok)):
                 # The same session each time: logging out (or in) must not leak into the
                 # next request, whose rollback does not reach the client's cookies.

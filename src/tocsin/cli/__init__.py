@@ -16,7 +16,7 @@ import sys
 import typer
 
 from tocsin import __version__
-from tocsin.cli import assess, backup, events, forecast, framework, site, warn
+from tocsin.cli import assess, audit, backup, events, forecast, framework, monitor, site, warn
 from tocsin.cli.options import HomeOption
 from tocsin.config import private_files
 from tocsin.errors import InputError
@@ -50,6 +50,8 @@ app.add_typer(assess.app, name="assess")
 app.add_typer(events.app, name="events")
 app.add_typer(warn.app, name="warn")
 app.add_typer(forecast.app, name="forecast")
+app.add_typer(monitor.app, name="monitor")
+app.add_typer(audit.app, name="audit")
 site.register(app)
 backup.register(app)
 

@@ -41,11 +41,15 @@ INSTALLED_APPS = [
     "tocsin.web.countries",
     "tocsin.web.tracker",
     "tocsin.web.api",
+    "tocsin.web.monitoring",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files are public and cacheable): every page Django answers
+    # is "no-store, private" (tocsin.web.shell.middleware).
+    "tocsin.web.shell.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The interface's language from the browser's Accept-Language (English, French).
     "django.middleware.locale.LocaleMiddleware",
@@ -53,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Administrators and focal points set up two-factor before anything else, where
+    # TWO_FACTOR_REQUIRED.
+    "tocsin.web.shell.middleware.TwoFactorRequiredMiddleware",
     "tocsin.web.audit.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -98,24 +105,43 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "assessments:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Login throttling: 5 failures for one username from one address lock it for an hour.
+# Login throttling (django-axes, tocsin.web.accounts.throttle): a wrong password and a
+# wrong two-factor code count alike. 5 failures for one username from one address pause
+# logging in as that username from that address; 20 from one address over all usernames
+# pause that address; either for an hour, after which it resumes by itself. Nothing
+# locks an account for everyone, so an attacker who knows a password and guesses codes
+# cannot lock its owner out (django-otp's own throttle, per device and unbounded, is off).
 AXES_FAILURE_LIMIT = 5
+AXES_ADDRESS_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "tocsin.web.accounts.throttle.LoginThrottle"
 AXES_RESET_ON_SUCCESS = True
+# A failure while locked out does not extend the pause: it ends an hour after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Tocsin"
+OTP_TOTP_THROTTLE_FACTOR = 0
+# Administrators and focal points must have a confirmed authenticator, and have used it
+# for this session, before they reach anything else (TOCSIN_REQUIRE_TWO_FACTOR; on in
+# production by default).
+_two_factor = config.value("TOCSIN_REQUIRE_TWO_FACTOR")
+TWO_FACTOR_REQUIRED = PRODUCTION if _two_factor is None else _two_factor in config.TRUE
 
 # --- sessions, cookies, transport --------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_AGE = 8 * 3600  # a working day; assessors log in again the next
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The CSRF token in its own cookie (HttpOnly: pages and HTMX take it from the page), not
+# in the session: a session is then written only on logging in, never for an anonymous
+# visit, and an error page needs no session (a request refused before the session
+# middleware ran, e.g. for an unknown Host, still gets the site's 400 page).
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
-CSRF_USE_SESSIONS = True
+CSRF_USE_SESSIONS = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -176,7 +202,8 @@ USE_TZ = True
 
 # Django's records go to the console once: not also to the root logger, which waitress
 # gives a handler of its own (logging.basicConfig), so every 4xx was printed twice. A 4xx
-# is one line without a traceback (tocsin.web.shell.logs); a 5xx keeps its traceback.
+# is one line without a traceback (tocsin.web.shell.logs); a 5xx keeps its traceback. A
+# request for a Host the site does not serve (scanners send many) is one warning line.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
