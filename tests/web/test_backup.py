@@ -1,6 +1,8 @@
 """``tocsin backup`` / ``tocsin restore``: a home with events, alerts, an assessment and
 an uploaded document is copied, restored into a fresh home, and found the same; a
-damaged or altered archive is refused before anything is written."""
+damaged or altered archive is refused before anything is written. The archive holds
+neither the evidence key file nor any sensitive text or document in clear: a restored
+home opens its evidence with the key file, provided apart, and not without it."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import gzip
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -75,9 +78,16 @@ def original(tmp_path_factory) -> tuple[Path, Path, dict]:
     return home, archive, facts(home)
 
 
+def give_key(home: Path, fresh: Path) -> None:
+    """Provide the key file at restore, as from where it is kept apart from backups."""
+    (fresh / "keys").mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copy2(home / "keys" / "evidence.keys", fresh / "keys" / "evidence.keys")
+
+
 def test_a_restored_home_is_the_same(original, tmp_path):
-    _home, archive, before = original
+    home, archive, before = original
     fresh = tmp_path / "fresh"
+    give_key(home, fresh)
     r = run(fresh, "restore", str(archive))
     assert r.stdout.startswith(f"restored {archive} into {fresh}")
     after = facts(fresh)
@@ -90,6 +100,40 @@ def test_a_restored_home_is_the_same(original, tmp_path):
     again = json.loads(run(fresh, "warn", "run", "--no-notify", "--format", "json").stdout)
     assert again["alerts_new"] == 0
     assert os.stat(archive).st_mode & 0o077 == 0  # the archive holds sensitive evidence
+
+
+def test_the_archive_holds_no_key_and_nothing_sensitive_in_clear(original):
+    home, archive, _ = original
+    key_doc = json.loads((home / "keys" / "evidence.keys").read_text())
+    secrets = [v.encode() for v in (*key_doc["keys"].values(), key_doc["audit"])]
+    secrets += [b"witness statement", b"the statement itself", b"tocsin-evidence-keys"]
+    with tarfile.open(archive, "r:gz") as tar:
+        names = tar.getnames()
+        bodies = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    assert not any("keys" in n.split("/") or n.endswith(".keys") for n in names)
+    leaks = [(n, s) for n, b in bodies.items() for s in secrets if s in b]
+    assert leaks == []
+    manifest = json.loads(bodies["manifest.json"])
+    assert manifest["evidence_keys"] == [key_doc["primary"]]  # its id, never the key
+
+
+def test_a_restore_without_the_key_file_is_refused_and_opens_nothing(original, tmp_path):
+    home, archive, before = original
+    fresh = tmp_path / "nokey"
+    r = run(fresh, "restore", str(archive), check=False)
+    assert r.returncode == 2 and "sealed with key" in r.stderr and "evidence.keys" in r.stderr
+    assert not (fresh / "tocsin.sqlite3").exists()
+    # Forced: the site is back, its sealed evidence is not readable.
+    r = run(fresh, "restore", str(archive), "--force")
+    assert "restoring needs the key file" in r.stdout
+    r = run(fresh, "manage", "shell", "--no-imports", "-c", FACTS, check=False)
+    assert r.returncode == 2 and "which the key file" in r.stderr and "does not hold" in r.stderr
+    # With the key file it is.
+    shutil.rmtree(fresh / "keys", ignore_errors=True)
+    give_key(home, fresh)
+    assert facts(fresh)["site"] == before["site"]
+    r = run(fresh, "audit", "verify")
+    assert r.stdout.startswith("audit log intact")
 
 
 def _tamper(archive: Path, out: Path, name_part: str) -> str:

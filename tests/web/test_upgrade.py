@@ -36,10 +36,15 @@ from tocsin.web.alerts.models import EvidenceLink, Note
 from tocsin.web.assessments.models import Evidence
 link = EvidenceLink.objects.select_related("evidence__rating__entry__assessment").get()
 upload = Evidence.objects.exclude(document="").get()
+from django.db import connection
+with connection.cursor() as cur:  # what the database itself holds
+    cur.execute("SELECT data, filename FROM " + Evidence._meta.db_table)
+    raw = [[json.loads(d), f] for d, f in cur.fetchall() if '"sensitive": true' in d]
 print(json.dumps({"counts": counts, "applied": applied, "labels": labels,
                   "note": Note.objects.get().text,
                   "link": [link.alert.country, link.evidence.rating.entry.assessment.title],
-                  "upload": [upload.filename, upload.sensitive, upload.document.name]}))
+                  "upload": [upload.filename, upload.sensitive, upload.document.name],
+                  "raw": raw}))
 """
 
 
@@ -101,6 +106,17 @@ def test_a_database_of_the_previous_layout_migrates_with_its_data(legacy_home):
     assert got["note"] == "legacy note"
     assert got["link"] == ["MMR", "Myanmar draft"]
     assert got["upload"][:2] == ["w.txt", True] and got["upload"][2].startswith("evidence/")
+    # Issue 16: the sensitive evidence already there is sealed at rest (its text and the
+    # upload's name), and the audit entries already there are chained and verify.
+    assert got["raw"] and all(set(data) == {"sensitive", "sealed"}
+                              and data["sealed"].startswith("tocsin-vault/1:")
+                              and (name == "" or name.startswith("tocsin-vault/1:"))
+                              for data, name in got["raw"]), json.dumps(got["raw"])
+    assert "w.txt" not in json.dumps(got["raw"])
+    r = tocsin(legacy_home, "audit", "verify", "--format", "json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    verified = json.loads(r.stdout)
+    assert verified["intact"] and verified["entries"] == counts["audit.AuditEvent"] > 0
     # Carrying forward twice changes nothing.
     r = tocsin(legacy_home, "manage", "migrate", "-v", "0")
     assert r.returncode == 0, r.stderr

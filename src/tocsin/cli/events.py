@@ -102,7 +102,11 @@ def export(
     home: HomeOption = None,
 ) -> None:
     """Write the stored events (canonical schema, sorted by uid) to Parquet or CSV."""
+    from tocsin.csvcells import sql_safe
     from tocsin.events import store
+
+    def ident(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
 
     con = store.connect_reader(resolve_home(home))
     try:
@@ -115,7 +119,16 @@ def export(
         tmp = out.with_name(f".{out.name}.tmp")
         opts = "FORMAT parquet, COMPRESSION zstd" if fmt == ExportFormat.parquet else \
             "FORMAT csv, HEADER"
-        sql = f"COPY (SELECT * FROM events {where} ORDER BY uid) TO '{tmp}' ({opts})"
+        columns = "*"
+        if fmt != ExportFormat.parquet:
+            # For spreadsheets: a text cell that starts like a formula (=HYPERLINK(...),
+            # @SUM(...)) gets a leading apostrophe (tocsin.csvcells); Parquet keeps data.
+            types = [r[:2] for r in con.execute("DESCRIBE SELECT * FROM events").fetchall()]
+            columns = ", ".join(
+                f"{sql_safe(ident(c))} AS {ident(c)}" if t == "VARCHAR" else ident(c)
+                for c, t in types)
+        target = "'" + str(tmp).replace("'", "''") + "'"
+        sql = f"COPY (SELECT {columns} FROM events {where} ORDER BY uid) TO {target} ({opts})"
         if params:
             sql = sql.replace("?", "'" + params[0].replace("'", "''") + "'")
         con.execute(sql)

@@ -13,12 +13,20 @@
 - ``manifest.json``: the Tocsin version, the database engine, and the SHA-256 and size
   of every other file.
 
-Not copied: the development secret key (a restored site makes a new one; people log
-in again), static files (collected again), scratch directories. A production secret
-key comes from the environment and is never in a home.
+Not copied: the evidence key file (``TOCSIN_EVIDENCE_KEYS``, ``tocsin.vault``), which
+seals the sensitive evidence and the documents in the archive and keys the audit log's
+hash chain: a backup is only readable with it, so keep the key file apart from the
+backups (another volume, a secret manager) and provide it at restore. The manifest names
+the keys the archive's contents are sealed with (their ids, never the keys). Nor the
+development secret key (a restored site makes a new one; people log in again), static
+files (collected again), scratch directories. A production secret key comes from the
+environment and is never in a home.
 
 ``restore(archive, home)`` checks every file against the manifest before anything is
-written, refuses a home that already holds a site, unpacks beside the target and
+written, refuses a home that already holds a site, and one whose key file (put there
+beforehand: ``HOME/keys/evidence.keys`` or ``TOCSIN_EVIDENCE_KEYS``) lacks a key the
+archive is sealed with (``force`` restores anyway: the sealed evidence then stays
+unreadable until the key file is there), unpacks beside the target and
 moves into place, loads the database, then migrates it (carrying an older layout
 forward). ``verify(archive)`` is the check alone.
 """
@@ -40,6 +48,7 @@ from tocsin.errors import InputError, Problem
 
 FORMAT = "tocsin-backup/1"
 CONFIG_ITEMS = ("frameworks", "alert-rules", "subscribers.yaml")
+KEYS_DIR = "keys"  # where the key file is by default: never copied, kept at restore
 
 
 def _sha256(path: Path) -> str:
@@ -107,13 +116,18 @@ def backup(home: Path, out: Path) -> dict:
     """Write the archive ``out`` of ``home`` (Django set up for it); return its manifest."""
     from django.conf import settings
 
-    from tocsin import __version__
+    from tocsin import __version__, vault
     from tocsin.events.store import generations as event_generations
     from tocsin.warning.signals import generations as signal_generations
     from tocsin.warning.signals import signals_path
+    from tocsin.web.assessments import evidence
 
     home = Path(home)
     out = Path(out)
+    key_file = vault.key_path(home)
+    ring = vault.load(home, required=False)
+    used = evidence.usage(ring)
+    sealed_with = sorted({k for part in used.values() for k in part if k})
     with tempfile.TemporaryDirectory(prefix=".tocsin-backup-", dir=out.parent) as tmp:
         root = Path(tmp) / "backup"
         root.mkdir()
@@ -129,15 +143,18 @@ def backup(home: Path, out: Path) -> dict:
         for item in CONFIG_ITEMS:
             src = home / item
             if src.is_dir():
-                shutil.copytree(src, root / "home" / item)
-            elif src.is_file():
+                shutil.copytree(src, root / "home" / item,
+                                ignore=lambda d, names: [n for n in names
+                                                         if _is_key_file(Path(d) / n, key_file)])
+            elif src.is_file() and not _is_key_file(src, key_file):
                 (root / "home").mkdir(exist_ok=True)
                 shutil.copy2(src, root / "home" / item)
         files = {str(p.relative_to(root)): {"sha256": _sha256(p), "size": p.stat().st_size}
                  for p in sorted(root.rglob("*")) if p.is_file()}
         manifest = {"format": FORMAT, "tocsin_version": __version__,
                     "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "database": database, "files": files}
+                    "database": database, "files": files,
+                    "evidence_keys": sealed_with}
         (root / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
         partial = Path(tmp) / "archive.tar.gz"
         with tarfile.open(partial, "w:gz") as tar:
@@ -147,6 +164,42 @@ def backup(home: Path, out: Path) -> dict:
         os.chmod(partial, 0o600)
         os.replace(partial, out)
     return manifest
+
+
+def _is_key_file(path: Path, key_file: Path) -> bool:
+    """Whether ``path`` is the key file (or a copy of one): never put in an archive."""
+    from tocsin import vault
+
+    try:
+        if path.resolve() == key_file:
+            return True
+        if path.is_file() and path.stat().st_size < 1 << 16:
+            return f'"{vault.FORMAT}"'.encode() in path.read_bytes()
+    except OSError:
+        return False
+    return False
+
+
+def _check_keys(manifest: dict, home: Path) -> None:
+    """Refuse a restore whose home's key file cannot open the archive's evidence."""
+    from tocsin import vault
+
+    needed = manifest.get("evidence_keys") or []
+    if not needed:
+        return
+    path = vault.key_path(home)
+    ring = vault.load(home, required=False, create_missing=False)
+    have = set(ring.keys) if ring is not None else set()
+    missing = [k for k in needed if k not in have]
+    if not missing:
+        return
+    where = (f"the key file {path} does not exist" if ring is None else
+             f"the key file {path} holds {', '.join(sorted(have))}")
+    raise InputError(Problem(str(home), (
+        f"the backup's evidence is sealed with key {', '.join(missing)} and {where}: put the "
+        "key file kept apart from the backups there (or point TOCSIN_EVIDENCE_KEYS at it) "
+        "and restore again; --force restores without it (the sealed evidence stays "
+        "unreadable until the key file is there)")))
 
 
 def _members(tar: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
@@ -203,11 +256,13 @@ def restore(archive: Path, home: Path, force: bool = False) -> dict:
     manifest = verify(archive)
     home = Path(home)
     occupied = [p.name for p in home.iterdir()] if home.is_dir() else []
-    occupied = [n for n in occupied if n not in ("static",)]
+    occupied = [n for n in occupied if n not in ("static", KEYS_DIR)]
     if occupied and not force:
         raise InputError(Problem(str(home), "is not empty (it holds "
                                             f"{', '.join(sorted(occupied)[:5])}); restore into "
                                             "a new home, or give --force to replace it"))
+    if not force:
+        _check_keys(manifest, home)
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=home))
     try:
@@ -262,7 +317,10 @@ def summary(manifest: dict) -> str:
     files = manifest["files"]
     size = sum(f["size"] for f in files.values())
     parts = sorted({name.split("/", 1)[0] for name in files})
+    keys = manifest.get("evidence_keys") or []
+    sealed = (f", evidence sealed with key {', '.join(keys)} (restoring needs the key file)"
+              if keys else "")
     return (f"{len(files)} files, {size / 2**20:.1f} MB ({', '.join(parts)}), database "
             f"{manifest['database']['engine']}, Tocsin {manifest['tocsin_version']}, "
-            f"made {manifest['created_at']}")
+            f"made {manifest['created_at']}{sealed}")
 

@@ -106,6 +106,27 @@ def may_use_two_factor(user) -> bool:
     return is_admin(user) or is_focal_point(user)
 
 
+def two_factor_due(user, session: bool = True) -> str | None:
+    """Where two-factor is required (``settings.TWO_FACTOR_REQUIRED``, on in production),
+    what an administrator or focal point must do before anything else: ``"set_up"`` an
+    authenticator if they have none confirmed, ``"verify"`` (log in with a code) if this
+    session has not used it (``session``: the request has a session; an API token has
+    none, and its owner need only have set it up); None if nothing."""
+    from django.conf import settings
+
+    if not settings.TWO_FACTOR_REQUIRED or not user.is_authenticated:
+        return None
+    if not may_use_two_factor(user):
+        return None
+    from django_otp import user_has_device
+
+    if not user_has_device(user, confirmed=True):
+        return "set_up"
+    if session and not (getattr(user, "is_verified", None) and user.is_verified()):
+        return "verify"
+    return None
+
+
 def can_read_audit_log(user) -> bool:
     return is_admin(user)
 
@@ -141,6 +162,47 @@ def can_manage(user, assessment) -> bool:
     return is_owner(user, assessment)
 
 
+# --- an assessment's members ------------------------------------------------------------
+# An assessor entry is a seat in the file (a name, an affiliation). Linking an account to
+# it lets that account rate in its name. Civil society's entries are rated independently
+# of the government (the divergence analysis compares the two): a focal point of the
+# country is never linked to one. An entry already linked to a person is re-linked to
+# someone else by an administrator only (audited, with a notice); the person it is taken
+# from keeps the evidence they added (``can_see_evidence``).
+
+CIVIL_SOCIETY = "civil-society"
+
+
+def can_link_members(user, assessment) -> bool:
+    """May use the members page's "link an account" form: the owners, and the
+    administrators (to re-link an entry that is already someone's)."""
+    return bool(assessment.status != workflow.SIGNED
+                and (is_owner(user, assessment) or is_admin(user)))
+
+
+def can_invite_members(user, assessment) -> bool:
+    return bool(assessment.status != workflow.SIGNED and is_owner(user, assessment))
+
+
+def link_refusal(user, assessment, entry, person) -> str | None:
+    """Why ``user`` may not link the account ``person`` to ``entry`` of ``assessment``
+    (a sentence for the form), or None if they may."""
+    from django.utils.translation import gettext as _
+
+    if not can_link_members(user, assessment):
+        return _("You may not change this assessment's members.")
+    if entry.affiliation == CIVIL_SOCIETY and is_focal_point(person, assessment.country):
+        return _("A focal point of the country cannot rate as civil society: civil "
+                 "society's ratings are independent of the government's.")
+    # What nobody may do before what only an administrator may.
+    if assessment.assessors.filter(user=person).exclude(pk=entry.pk).exists():
+        return _("That account already rates this assessment as another assessor.")
+    if entry.user_id is not None and entry.user_id != person.pk and not is_admin(user):
+        return _("This assessor is already linked to another account; only an administrator "
+                 "can link someone else in their place.")
+    return None
+
+
 def can_rate(user, assessment, entry=None) -> bool:
     """May set levels: an assessor on their own entry, while the assessment is a draft."""
     entry = entry or entry_for(user, assessment)
@@ -161,10 +223,24 @@ def can_see_all_evidence(user, assessment) -> bool:
 
 
 def can_see_evidence(user, evidence) -> bool:
+    """The assessment's readers see its evidence (sensitive: as ``sees_evidence``); the
+    person who added a piece always sees it, even after they left the assessment (their
+    entry was given to someone else)."""
+    if user.is_authenticated and user.is_active and evidence.added_by_id == user.pk:
+        return True
     a = evidence.assessment
     if not can_view(user, a):
         return False
     return sees_evidence(user, evidence, can_see_all_evidence(user, a))
+
+
+def own_evidence(user):
+    """The evidence the user added, in every assessment (they may see all of it)."""
+    from tocsin.web.assessments.models import Evidence
+
+    if not user.is_authenticated or not user.is_active:
+        return Evidence.objects.none()
+    return Evidence.objects.filter(added_by=user)
 
 
 def sees_evidence(user, evidence, sees_all: bool) -> bool:

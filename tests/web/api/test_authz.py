@@ -43,6 +43,13 @@ def api_cases(w):
          {"assessor", "assessor2", "contributor"}),
         ("POST", f"{v1}/assessments/{mmr}/indicators/{ind}/evidence", ev, {"assessor_mmr"}),
         ("GET", f"{v1}/events?country=MMR&limit=5", None, LOGGED_IN),
+        # The date parameters, and the export's formats.
+        ("GET", f"{v1}/events?country=MMR&from=2021-01-01&to=2021-12-31&limit=5", None,
+         LOGGED_IN),
+        ("GET", f"{v1}/alerts?status=all&since=2021-01-01", None, LOGGED_IN),
+        ("GET", f"{v1}/export/evidence?format=csv", None, LOGGED_IN),
+        ("GET", f"{v1}/export/events?country=MMR&from=2021-01-01&to=2021-03-31", None,
+         LOGGED_IN),
         ("GET", f"{v1}/export/forecasts?format=json", None, LOGGED_IN),
         ("GET", f"{v1}/export/alerts", None, LOGGED_IN),
         ("GET", f"{v1}/export/evidence?format=json", None, LOGGED_IN),

@@ -31,6 +31,7 @@ class LoginForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
+        from django.contrib.auth.signals import user_login_failed
         from django_otp import devices_for_user, match_token
 
         data = super().clean()
@@ -42,10 +43,19 @@ class LoginForm(forms.Form):
             raise ValidationError(_("Wrong username or password."))
         if any(devices_for_user(user, confirmed=True)):
             token = (data.get("otp_token") or "").strip()
-            # A blank code is a question, not a failed attempt (which django-otp throttles).
-            device = match_token(user, token) if token else None
-            if device is None:
+            if not token:
+                # A blank code is a question (the password was right), not an attempt.
                 raise ValidationError(_("Enter the current code from your authenticator app."))
+            device = match_token(user, token)
+            if device is None:
+                # A wrong code is a failed login like a wrong password: django-axes counts
+                # it per username and address (and per address), and the audit log has it.
+                # So codes cannot be guessed without limit, and the pause this leads to
+                # is for that address only, never for the account's owner elsewhere.
+                user_login_failed.send(sender=__name__, request=self.request,
+                                       credentials={"username": data["username"]})
+                raise ValidationError(_("That code is not right. Enter the current code "
+                                        "from your authenticator app."))
             self.device = device
         self.user = user
         return data

@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.PasswordChange.as_view(), name="password"),
     path("two-factor/", views.two_factor, name="two_factor"),
+    path("evidence/", views.my_evidence, name="my_evidence"),
     path("invite/", views.invite, name="invite"),
     path("invitation/<str:token>/", views.accept, name="accept"),
     path("users/", views.users, name="users"),

@@ -4,9 +4,10 @@ import django_otp
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -82,18 +83,48 @@ def accept(request, token):
         return render(request, "accounts/invitation_invalid.html", status=404)
     form = AcceptForm(request.POST or None, initial={"username": inv.email.split("@")[0]})
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = get_user_model().objects.create_user(
-                form.cleaned_data["username"], inv.email, form.cleaned_data["password1"],
-                first_name=inv.name[:150])
-            grant(inv, user)
-            inv.accepted_at = timezone.now()
-            inv.accepted_by = user
-            inv.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to Tocsin."))
-        return redirect("assessments:home")
+        try:
+            user = _accept(inv, form.cleaned_data)
+        except IntegrityError:  # the same username taken by another request meanwhile
+            form.add_error("username", _("That username is taken."))
+        else:
+            if user is None:  # accepted by another request meanwhile
+                return render(request, "accounts/invitation_invalid.html", status=404)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Tocsin."))
+            return redirect("assessments:home")
     return render(request, "accounts/accept.html", {"form": form, "invitation": inv})
+
+
+def _accept(inv: Invitation, data: dict):
+    """Create the invitation's account and give it the role, once: the new user, or None
+    if the invitation was accepted (or ran out) meanwhile.
+
+    The invitation is claimed in the transaction that creates the account, by an UPDATE
+    that only applies to a row nobody accepted yet. Of requests that accept it at the same
+    time, the database lets one of them change the row (PostgreSQL locks it until that
+    transaction ends, then finds it taken; SQLite lets one writer in at a time); the
+    others change nothing and roll back the account they made. The claim sets
+    ``accepted_by``, which the audit log does not show, so that the ``save()`` that then
+    marks it accepted is what the audit log records."""
+    User = get_user_model()
+    user = User(username=User.normalize_username(data["username"]),
+                email=User.objects.normalize_email(inv.email), first_name=inv.name[:150],
+                # Hashed before the transaction, which then holds its lock only briefly.
+                password=make_password(data["password1"]))
+    now = timezone.now()
+    with transaction.atomic():
+        user.save()
+        claimed = Invitation.objects.filter(
+            pk=inv.pk, accepted_at__isnull=True, accepted_by__isnull=True,
+            expires_at__gte=now).update(accepted_by=user)
+        if claimed != 1:
+            transaction.set_rollback(True)
+            return None
+        grant(inv, user)
+        inv.accepted_at, inv.accepted_by = now, user
+        inv.save()
+    return user
 
 
 def grant(inv: Invitation, user) -> None:
@@ -216,3 +247,16 @@ def two_factor(request):
     return render(request, "accounts/two_factor.html",
                   {"confirmed": confirmed, "pending": pending, "form": form, "qr": qr,
                    "secret": secret})
+
+
+@login_required
+@require_GET
+def my_evidence(request):
+    """The evidence the user added, in every assessment: theirs to see even after their
+    place in an assessment was given to someone else (``policy.can_see_evidence``)."""
+    rows = []
+    for ev in policy.own_evidence(request.user).select_related(
+            "rating__entry__assessment").order_by("-added_at", "-pk")[:500]:
+        a = ev.assessment
+        rows.append({"ev": ev, "a": a, "member": policy.can_view(request.user, a)})
+    return render(request, "accounts/my_evidence.html", {"rows": rows})

@@ -41,13 +41,20 @@ def framework(framework_id: str):
 
 def to_model(row: Assessment, include_sensitive: bool = True) -> AssessmentModel:
     """The assessment as the library's model (validated). Without ``include_sensitive``
-    sensitive evidence is dropped, so nothing derived from it can leak."""
+    sensitive evidence is dropped, so nothing derived from it can leak; with it, its
+    sealed fields are opened (``models.SealedEvidenceData``): only here and where the
+    pages show evidence a reader may see."""
     entries = list(row.assessors.all())
     evidence: dict[int, list[dict]] = {}
+    field = Evidence._meta.get_field("data")
     for rating_id, data in (Evidence.objects.filter(rating__entry__assessment=row)
                             .order_by("position", "id").values_list("rating_id", "data")):
-        if include_sensitive or not data.get("sensitive"):
-            evidence.setdefault(rating_id, []).append(data)
+        if data.get("sensitive"):
+            if not include_sensitive:
+                continue
+            if field.is_sealed(data):
+                data = field.open_value(data)
+        evidence.setdefault(rating_id, []).append(data)
     by_entry: dict[int, dict[str, dict]] = {e.pk: {s: {} for s in SECTIONS.values()}
                                             for e in entries}
     for pk, entry_id, kind, item, data in (
@@ -64,9 +71,14 @@ def to_model(row: Assessment, include_sensitive: bool = True) -> AssessmentModel
 
 @transaction.atomic
 def from_model(a: AssessmentModel, created_by=None, status: str | None = None,
-               version: int = 1, previous=None) -> Assessment:
+               version: int = 1, previous=None, carry=None) -> Assessment:
     """Store a library assessment as new rows, with the file's status unless ``status``
-    says otherwise; one audit event stands for the bulk rows."""
+    says otherwise; one audit event stands for the bulk rows.
+
+    ``carry`` (a revision): ``{(assessor id, kind, item): [Evidence rows]}`` of the
+    assessment ``a`` was read from, in the order of its evidence; each new evidence row
+    gets its original's document (copied), file name, type and who added it
+    (``Evidence.carry_from``)."""
     from tocsin.web.audit.log import record
 
     document = a.model_dump(mode="json", exclude={"assessors"})
@@ -93,6 +105,11 @@ def from_model(a: AssessmentModel, created_by=None, status: str | None = None,
         rows = [Evidence(rating=r, data=ev.model_dump(mode="json"), position=epos)
                 for r, evs in zip(ratings, evidence, strict=True)
                 for epos, ev in enumerate(evs)]
+        if carry:
+            for ev in rows:
+                olds = carry.get((assessor.id, ev.rating.kind, ev.rating.item), [])
+                if ev.position < len(olds):
+                    ev.carry_from(olds[ev.position])
         Evidence.objects.bulk_create(rows)
         n_ratings += len(ratings)
         n_evidence += len(rows)

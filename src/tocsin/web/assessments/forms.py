@@ -115,20 +115,173 @@ def initial_from(kind: str, data: dict) -> dict:
 
 
 # --- uploads ---------------------------------------------------------------------------
-# Extension -> (content type served, check of the first bytes). Anything else is refused.
+# Extension -> (content type served, check of the content). Anything else is refused.
+# A file is checked as what its name says it is, beyond its first bytes: a PDF by its
+# header and its trailer; text as UTF-8; an office document as a zip archive whose
+# members say it is that format, without macros, and small enough once unpacked.
 ZIP = b"PK\x03\x04"
+ZIP_MAX_MEMBERS = 2000
+ZIP_MAX_UNPACKED = 100 * 1024 * 1024  # all members together, unpacked (at least)
+CONTENT_TYPES_MAX = 1024 * 1024  # [Content_Types].xml, manifest.xml
+OOXML_MAIN = {  # the main part's content type, which says what the package is
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+}
+ODF_MIMETYPE = {"odt": "application/vnd.oasis.opendocument.text"}
+# Macros and active content: Office's VBA project (in .docm/.xlsm, and in any package that
+# carries one), ActiveX controls; OpenDocument's Basic and scripts.
+MACRO_TYPES = ("macroenabled", "vbaproject", "vbadata", "activex")
+MACRO_NAMES = ("vbaproject.bin", "vbadata.xml")
+ODF_MACRO_DIRS = ("basic/", "scripts/")
+
+
+class Refused(Exception):
+    """What is wrong with an uploaded file, in words for the person who uploaded it."""
+
+
+def _check_pdf(raw: bytes) -> None:
+    if not raw.startswith(b"%PDF-"):
+        raise Refused(gettext("The file's content is not a .pdf file."))
+    if b"%%EOF" not in raw[-1024:]:
+        raise Refused(gettext("The PDF file is incomplete (it has no end)."))
+
+
+def _check_text(raw: bytes) -> None:
+    if not _is_text(raw):
+        raise Refused("")  # "not a .txt file"
+
+
+def unpacked_limit() -> int:
+    """The most an office document may unpack to: 100 MB, or ten times the upload limit
+    if that is more (images in documents hardly shrink; their text does, tenfold)."""
+    return max(ZIP_MAX_UNPACKED, 10 * settings.MAX_UPLOAD_BYTES)
+
+
+def _archive(raw: bytes):
+    """The zip archive of an office document, its members checked: a real archive, not
+    encrypted, of at most ZIP_MAX_MEMBERS members that unpack to at most
+    ``unpacked_limit()`` bytes (their sizes as declared, and as found by unpacking them)."""
+    import io
+    import zipfile
+
+    if not raw.startswith(ZIP):
+        raise Refused(gettext("The file is not an office document (not a zip archive)."))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise Refused(gettext("The file is a damaged archive.")) from None
+    too_big = Refused(gettext("The document unpacks to too much data (a zip bomb?)."))
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise too_big
+    budget = unpacked_limit()
+    if sum(m.file_size for m in members) > budget:
+        raise too_big
+    if any(m.flag_bits & 0x1 for m in members):
+        raise Refused(gettext("The document is encrypted; upload it without a password."))
+    # Unpack every member with a budget: sizes that lie, or a damaged member, show here.
+    try:
+        for m in members:
+            with archive.open(m) as fh:
+                while chunk := fh.read(1024 * 1024):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise too_big
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError,
+            RuntimeError):
+        raise Refused(gettext("The file is a damaged archive.")) from None
+    return archive
+
+
+def _xml(data: bytes):
+    """A small XML member, parsed without entities (an office package has no DTD)."""
+    import xml.etree.ElementTree as ET
+
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise Refused(gettext("The document's description is not valid."))
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError:
+        raise Refused(gettext("The document's description is not valid.")) from None
+
+
+def _member(archive, name: str) -> bytes | None:
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > CONTENT_TYPES_MAX:
+        raise Refused(gettext("The document's description is not valid."))
+    return archive.read(info)
+
+
+def _no_macros(names) -> None:
+    for name in names:
+        low = name.lower()
+        if low.rsplit("/", 1)[-1] in MACRO_NAMES:
+            raise Refused(gettext("The document contains macros; save it without them "
+                                  "(as .docx, .xlsx or .odt) and upload it again."))
+
+
+def _check_ooxml(raw: bytes, ext: str) -> None:
+    archive = _archive(raw)
+    names = archive.namelist()
+    not_it = Refused(gettext("The file's content is not a .%(ext)s file.") % {"ext": ext})
+    types = _member(archive, "[Content_Types].xml")
+    if types is None:
+        raise not_it
+    root = _xml(types)
+    ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+    declared = [(el.get("PartName", ""), el.get("ContentType", "").lower())
+                for el in root.iter(f"{ns}Override")]
+    declared += [("", el.get("ContentType", "").lower()) for el in root.iter(f"{ns}Default")]
+    if any(any(t in ctype for t in MACRO_TYPES) for _part, ctype in declared):
+        raise Refused(gettext("The document contains macros; save it without them "
+                              "(as .docx, .xlsx or .odt) and upload it again."))
+    _no_macros(names)
+    main = [part for part, ctype in declared if ctype == OOXML_MAIN[ext]]
+    if len(main) != 1 or main[0].lstrip("/") not in names or "_rels/.rels" not in names:
+        raise not_it
+
+
+def _check_odf(raw: bytes, ext: str) -> None:
+    archive = _archive(raw)
+    names = archive.namelist()
+    not_it = Refused(gettext("The file's content is not a .%(ext)s file.") % {"ext": ext})
+    # OpenDocument: the first member is "mimetype", stored, holding the document's type.
+    if not names or names[0] != "mimetype" or \
+            archive.read("mimetype").strip() != ODF_MIMETYPE[ext].encode():
+        raise not_it
+    manifest = _member(archive, "META-INF/manifest.xml")
+    if manifest is None:
+        raise not_it
+    _xml(manifest)
+    low = [n.lower() for n in names]
+    if any(n.startswith(ODF_MACRO_DIRS) for n in low):
+        raise Refused(gettext("The document contains macros; save it without them "
+                              "(as .docx, .xlsx or .odt) and upload it again."))
+    _no_macros(names)
+
+
+def _starts(magic: bytes):
+    def check(raw: bytes) -> None:
+        if not raw.startswith(magic):
+            raise Refused("")
+    return check
+
+
 ALLOWED = {
-    "pdf": ("application/pdf", lambda b: b.startswith(b"%PDF-")),
-    "png": ("image/png", lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
-    "jpg": ("image/jpeg", lambda b: b.startswith(b"\xff\xd8\xff")),
-    "jpeg": ("image/jpeg", lambda b: b.startswith(b"\xff\xd8\xff")),
-    "txt": ("text/plain; charset=utf-8", None),
-    "csv": ("text/csv; charset=utf-8", None),
+    "pdf": ("application/pdf", _check_pdf),
+    "png": ("image/png", _starts(b"\x89PNG\r\n\x1a\n")),
+    "jpg": ("image/jpeg", _starts(b"\xff\xd8\xff")),
+    "jpeg": ("image/jpeg", _starts(b"\xff\xd8\xff")),
+    "txt": ("text/plain; charset=utf-8", _check_text),
+    "csv": ("text/csv; charset=utf-8", _check_text),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             lambda b: b.startswith(ZIP)),
-    "odt": ("application/vnd.oasis.opendocument.text", lambda b: b.startswith(ZIP)),
+             lambda raw: _check_ooxml(raw, "docx")),
+    "odt": ("application/vnd.oasis.opendocument.text", lambda raw: _check_odf(raw, "odt")),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             lambda b: b.startswith(ZIP)),
+             lambda raw: _check_ooxml(raw, "xlsx")),
 }
 
 
@@ -180,12 +333,14 @@ class EvidenceForm(forms.Form):
             raise ValidationError(gettext("Files of type .%(ext)s are not accepted; use one of "
                                           "%(allowed)s.")
                                   % {"ext": ext or "?", "allowed": ", ".join(sorted(ALLOWED))})
-        content_type, magic = ALLOWED[ext]
+        content_type, check = ALLOWED[ext]
         raw = f.read()
         f.seek(0)
-        if (magic is not None and not magic(raw[:16])) or (magic is None and not _is_text(raw)):
-            raise ValidationError(gettext("The file's content is not a .%(ext)s file.")
-                                  % {"ext": ext})
+        try:
+            check(raw)
+        except Refused as exc:
+            raise ValidationError(str(exc) or gettext("The file's content is not a .%(ext)s "
+                                                      "file.") % {"ext": ext}) from None
         self.content_type = content_type
         self.sha256 = hashlib.sha256(raw).hexdigest()
         return f

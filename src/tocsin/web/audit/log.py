@@ -4,6 +4,8 @@ the audited models becomes an AuditEvent through Django's model signals.
 Signals rather than calls in the views, so that nothing that writes (a view, a
 management command, the shell) can skip the log. The actor comes from
 ``audit.context`` (set per request by the middleware, per command by ``acting``).
+Every entry is appended to the hash chain (``chain.append``) in the writer's
+transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from tocsin.web.audit import chain
 from tocsin.web.audit.context import current
 
 USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "is_staff",
@@ -100,13 +103,11 @@ def jsonable(value):
 
 def record(action: str, instance=None, before=None, after=None, object_type=None,
            object_id=None, actor=None):
-    from tocsin.web.audit.models import AuditEvent
-
     user, address, name = current()
     if actor is not None:
         user, name = actor, actor.get_username()
     assessment_id, country = _where(instance) if instance is not None else (None, "")
-    AuditEvent.objects.create(
+    return chain.append(
         actor=user, actor_name=name[:150], action=action,
         object_type=object_type or type(instance).__name__.lower(),
         object_id=str(object_id if object_id is not None else getattr(instance, "pk", "")),
@@ -146,10 +147,8 @@ def _post_delete(sender, instance, **kwargs):
         where = _where(instance)
     except Exception:  # the parent is already gone in a cascade
         snap, where = {"id": instance.pk}, (None, "")
-    from tocsin.web.audit.models import AuditEvent
-
     user, address, name = current()
-    AuditEvent.objects.create(
+    chain.append(
         actor=user, actor_name=name[:150], action="delete",
         object_type=type(instance).__name__.lower(), object_id=str(instance.pk),
         assessment_id=where[0], country=where[1], before=jsonable(snap), after=None,

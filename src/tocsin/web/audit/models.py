@@ -1,8 +1,16 @@
-"""The audit log: who changed what, when, before and after. Append-only.
+"""The audit log: who changed what, when, before and after. Append-only and
+tamper-evident.
 
 Rows are only ever inserted: ``save`` on an existing row, ``delete`` and the
 bulk ``update``/``delete`` of the manager raise. On PostgreSQL a trigger refuses
-UPDATE and DELETE in the database as well (migration 0002).
+UPDATE and DELETE in the database as well (migration 0002; since 0003 it lets a row be
+chained once, nothing else).
+
+Each row is chained to the one before (``chain.py``): its ``seq``, the ``prev_hash`` of
+the entry before, and its ``hash``, an HMAC over its canonical JSON and ``prev_hash``,
+keyed with the audit key of the key file (``tocsin.vault``), which is outside the
+database. ``ChainHead`` holds the last entry's number and hash; writers lock it, so
+concurrent writers never fork the chain. ``tocsin audit verify`` checks it all.
 """
 
 from __future__ import annotations
@@ -46,6 +54,10 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     address = models.GenericIPAddressField(null=True, blank=True)
+    # The hash chain (chain.py): number, hash of the entry before, this entry's hash.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
 
     objects = AuditQuerySet.as_manager()
 
@@ -62,3 +74,16 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}"
+
+
+class ChainHead(models.Model):
+    """The last entry of the audit chain (one row, id 1): its number and its hash.
+    ``legacy_until``: entries up to this id were written before the chain had a key
+    (a database migrated without the key file); the next write chains them first."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="")
+    legacy_until = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"audit chain head {self.seq} {self.hash[:12]}"

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from tocsin.csvcells import safe
 from tocsin.web import policy
 from tocsin.web.audit import describe
 from tocsin.web.audit.models import ACTIONS, AuditEvent
@@ -49,12 +50,16 @@ def _filtered(request):
         q = q.filter(object_id=object_id[:64])
     assessment = g.get("assessment", "").strip()
     if assessment.isdigit():
-        q = q.filter(assessment_id=int(assessment))
+        # A number no row can have (beyond a 64-bit id) matches nothing, not an error.
+        number = int(assessment[:20])
+        q = q.filter(assessment_id=number) if number < 2**63 else q.none()
     since, until = _date(g.get("from", "")), _date(g.get("to", ""))
     tz = timezone.get_current_timezone()
-    if since:
+    # The first and last days a calendar has are no bound (a day more or less, or the
+    # shift to UTC, would be out of range).
+    if since and since > dt.date.min + dt.timedelta(days=1):
         q = q.filter(at__gte=dt.datetime.combine(since, dt.time.min, tz))
-    if until:
+    if until and until < dt.date.max - dt.timedelta(days=1):
         q = q.filter(at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tz))
     return q
 
@@ -85,10 +90,9 @@ def log(request):
 
 def _cell(value) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    # A spreadsheet would run a cell starting with these as a formula.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+    # A spreadsheet would run a cell starting with =, +, -, @ or a control character as
+    # a formula: the one rule of every CSV Tocsin writes.
+    return safe(text)
 
 
 class _Echo:

@@ -1,5 +1,7 @@
 """Bulk export, CSV or JSON: forecasts, alerts, the evidence the caller may see, and
-one country's events (streamed)."""
+one country's events (streamed). In CSV every text cell that a spreadsheet would run as
+a formula (``=HYPERLINK(...)``, ``@SUM(...)``) starts with an apostrophe
+(``tocsin.csvcells``): evidence, alert and event texts come from other people."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Literal
 from django.http import HttpResponse, StreamingHttpResponse
 from ninja import Query, Router
 
+from tocsin.csvcells import safe, safe_row
 from tocsin.web import policy
 from tocsin.web.api.params import ISO3, checked_country
 from tocsin.web.api.routers.alerts import alert_dict
@@ -33,7 +36,8 @@ def _file(rows: list[dict], fmt: str, name: str):
         w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
         w.writeheader()
         for r in rows:
-            w.writerow({k: (json.dumps(v, default=str) if isinstance(v, (dict, list)) else v)
+            w.writerow({k: safe(json.dumps(v, default=str) if isinstance(v, (dict, list))
+                                else v)
                         for k, v in r.items()})
         resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="tocsin-{name}.{fmt}"'
@@ -115,7 +119,7 @@ def export_events(request, country: str = Query(..., pattern=ISO3),
                 if first:
                     w.writeheader()
                     first = False
-                w.writerows(rows)
+                w.writerows(safe_row(r) for r in rows)
                 yield buf.getvalue()
             offset += page
             if len(rows) < page:

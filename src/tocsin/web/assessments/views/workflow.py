@@ -62,10 +62,18 @@ def revise(request, pk):
         return redirect("assessments:detail", pk=a.revisions.first().pk)
     model = convert.to_model(a).model_copy(update={"status": workflow.EDITABLE,
                                                    "date": dt.date.today()})
-    new = convert.from_model(model, created_by=request.user, status=workflow.EDITABLE,
-                             version=a.version + 1, previous=a)
-    for old in a.assessors.exclude(user=None):
-        new.assessors.filter(key=old.key).update(user=old.user, role=old.role)
+    # What the file does not hold is carried row by row: each item's document (copied,
+    # so that the draft can be deleted without touching the signed version's files), its
+    # file name and type, and who added it (which decides who sees sensitive items).
+    carry: dict[tuple, list[Evidence]] = {}
+    for ev in (Evidence.objects.filter(rating__entry__assessment=a)
+               .select_related("rating__entry").order_by("position", "id")):
+        carry.setdefault((ev.rating.entry.key, ev.rating.kind, ev.rating.item), []).append(ev)
+    with transaction.atomic():
+        new = convert.from_model(model, created_by=request.user, status=workflow.EDITABLE,
+                                 version=a.version + 1, previous=a, carry=carry)
+        for old in a.assessors.exclude(user=None):
+            new.assessors.filter(key=old.key).update(user=old.user, role=old.role)
     messages.success(request, _("Version %(n)d started as a draft.") % {"n": new.version})
     return redirect("assessments:detail", pk=new.pk)
 
