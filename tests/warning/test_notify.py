@@ -136,12 +136,19 @@ subscribers:
     result = json.loads(out)
     sent = result["notifications"]
     assert sent and all(d["ok"] and d["subscriber"] == "sudan-desk" for d in sent)
-    rules = {json.loads(body)["alert"]["rule"] for _, body in hooks}
-    assert "coup" in rules
-    assert all(json.loads(body)["alert"]["country"] == "SDN" for _, body in hooks)
+    # One message per situation (not per alert), carrying the situation, what changed
+    # and the alerts it is about (docs/early-warning.md, "Webhook payload").
+    bodies = [json.loads(body) for _, body in hooks]
+    assert all(b["type"] == "tocsin.situation" for b in bodies)
+    assert all(b["situation"]["country"] == "SDN" for b in bodies)
+    assert all(b["changes"] and b["changes"][0]["kind"] == "opened" for b in bodies)
+    alerts = [a for b in bodies for a in b["alerts"]]
+    assert "coup" in {a["rule"] for a in alerts}
+    assert all(a["country"] == "SDN" and a["severity"] == "critical" for a in alerts)
+    assert len({b["situation"]["id"] for b in bodies}) == len(bodies)  # one each
     n = len(hooks)
     code, out, _ = run("warn", "run", "--home", sample_home, "--format", "json")
     assert code == 0 and json.loads(out)["notifications"] == [] and len(hooks) == n
-    from tocsin.web.alerts.models import Delivery
+    from tocsin.web.alerts.models import Notice
 
-    assert Delivery.objects.filter(subscriber="sudan-desk", ok=True).count() == n
+    assert Notice.objects.filter(subscriber="sudan-desk", status="sent").count() >= n

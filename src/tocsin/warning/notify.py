@@ -1,4 +1,6 @@
-"""Notifications of new alerts: a JSON webhook signed with HMAC-SHA256, and e-mail.
+"""Notifications: a JSON webhook signed with HMAC-SHA256, and e-mail; about a
+situation's change (``situation_message``: opened, severity rose, reminder, closed),
+in a digest, with the early-warning bulletin, or (``deliver``) about single alerts.
 
 Who gets what is data: ``<home>/subscribers.yaml`` lists subscribers, each with
 the countries they follow (none = all), the lowest severity they want, and a
@@ -22,7 +24,7 @@ import time
 import urllib.request
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -61,6 +63,17 @@ class Subscriber(_Model):
     include_baseline: bool = False  # HDX baseline alerts are for the backtest by default
     email: str | None = None
     webhook: Webhook | None = None
+    immediate: bool = True  # a notice for each situation's change
+    digest: Literal["none", "daily", "weekly"] = "none"
+    bulletin: Literal["none", "weekly", "monthly"] = "none"  # by e-mail, as a PDF
+
+    def channels(self) -> list[str]:
+        return [c for c, on in (("webhook", self.webhook), ("email", self.email)) if on]
+
+    def audience(self):
+        from tocsin.warning.situations import Audience
+
+        return Audience(tuple(self.countries), self.min_severity)
 
     def wants(self, alert: dict) -> bool:
         if alert.get("baseline") and not self.include_baseline:
@@ -72,6 +85,7 @@ class Subscriber(_Model):
 
 class Subscribers(_Model):
     smtp: Smtp = Smtp()
+    site_url: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = None
     subscribers: list[Subscriber] = []
 
 
@@ -126,11 +140,19 @@ def payload(alert: dict) -> dict:
 
 
 def send_webhook(hook: Webhook, alert: dict) -> str:
-    body = json.dumps(payload(alert), sort_keys=True, default=str).encode()
+    return post_signed(hook, payload(alert))
+
+
+def post_signed(hook: Webhook, data: dict, delivery: str | None = None) -> str:
+    """POST ``data`` as JSON, signed (``X-Tocsin-Signature``); ``delivery`` is sent as
+    ``X-Tocsin-Delivery``: the same id when a message is sent again after a crash."""
+    body = json.dumps(data, sort_keys=True, default=str).encode()
     stamp = str(int(time.time()))
-    req = urllib.request.Request(hook.url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": "tocsin",
-        "X-Tocsin-Timestamp": stamp, "X-Tocsin-Signature": sign(_secret(hook), stamp, body)})
+    headers = {"Content-Type": "application/json", "User-Agent": "tocsin",
+               "X-Tocsin-Timestamp": stamp, "X-Tocsin-Signature": sign(_secret(hook), stamp, body)}
+    if delivery:
+        headers["X-Tocsin-Delivery"] = delivery
+    req = urllib.request.Request(hook.url, data=body, method="POST", headers=headers)
     with urllib.request.urlopen(req, timeout=hook.timeout) as resp:  # noqa: S310 (http(s) only)
         return f"HTTP {resp.status}"
 
@@ -164,11 +186,25 @@ def email_text(alert: dict) -> tuple[str, str]:
 
 def send_email(smtp: Smtp, to: str, alert: dict) -> str:
     subject, text = email_text(alert)
+    return send_message(smtp, to, subject, text)
+
+
+def send_message(smtp: Smtp, to: str, subject: str, text: str, message_id: str | None = None,
+                 attachments: list[tuple[str, str, bytes]] = (), headers: dict | None = None
+                 ) -> str:
+    """One plain-text e-mail (with ``attachments``: (file name, MIME type, bytes))."""
     msg = EmailMessage()
     msg["From"] = smtp.sender
     msg["To"] = to
     msg["Subject"] = subject
+    if message_id:
+        msg["Message-ID"] = message_id
+    for k, v in (headers or {}).items():
+        msg[k] = v
     msg.set_content(text)
+    for name, mime, data in attachments:
+        main, _, sub = mime.partition("/")
+        msg.add_attachment(data, maintype=main, subtype=sub, filename=name)
     with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as s:
         if smtp.starttls:
             s.starttls()
@@ -207,3 +243,85 @@ def deliver(subs: Subscribers, alerts: list[dict], already=None, record=None) ->
     return results
 
 
+
+
+SEND_ERRORS = (OSError, smtplib.SMTPException, InputError)
+
+# --- situations -----------------------------------------------------------------------------
+
+CHANGE_WORDS = {"opened": "opened", "severity-rose": "severity rose",
+                "reminder": "still open and unacknowledged", "closed": "closed"}
+
+
+def situation_message(situation: dict, changes: list[dict], alerts: list[dict],
+                      site_url: str | None = None) -> dict:
+    """The webhook payload of a message about a situation (also what its e-mail is
+    written from): ``{"type": "tocsin.situation", "tocsin_version", "situation",
+    "changes", "alerts", "url"}``; ``alerts`` are the alerts the changes are about (none
+    inhibited), in their JSON form."""
+    from tocsin import __version__
+
+    url = (f"{site_url.rstrip('/')}/inbox/situations/{situation['id']}/"
+           if site_url and situation.get("id") is not None else None)
+    return {"type": "tocsin.situation", "tocsin_version": __version__,
+            "situation": situation, "changes": changes, "alerts": alerts, "url": url}
+
+
+def situation_email(message: dict) -> tuple[str, str]:
+    s, changes, alerts = message["situation"], message["changes"], message["alerts"]
+    where = s["country"] + (f" / {s['unit']}" if s.get("unit") else "")
+    last = changes[-1] if changes else {"kind": "opened"}
+    what = CHANGE_WORDS.get(last["kind"], last["kind"])
+    if last["kind"] == "severity-rose":
+        what = f"severity rose to {last['severity']}"
+    subject = (f"[Tocsin] {s['severity'].upper()} situation {where}: {what} "
+               f"(since the week of {s['opened_week']})")
+    lines = [f"Situation #{s['id']}: {where}, since the week of {s['opened_week']}; "
+             f"latest alert in the week of {s['last_week']}",
+             f"Severity: {s['severity']}; status: {s['status']}"
+             + (f"; owner: {s['owner']}" if s.get("owner") else ""), "", "What changed:"]
+    for c in changes:
+        line = f"  - week of {c['week']}: {CHANGE_WORDS.get(c['kind'], c['kind'])}"
+        if c["kind"] == "severity-rose":
+            line += f" from {c['from_severity'] or '-'} to {c['severity']}"
+        if c.get("reason"):
+            line += f" ({c['reason']})"
+        lines.append(line)
+    if alerts:
+        lines += ["", f"Alerts ({len(alerts)}):"]
+        for a in alerts[:15]:
+            f = a["figures"]
+            at = a["country"] + (f"/{a['unit']}" if a.get("unit") else "")
+            lines.append(f"  #{a.get('id')} {a['week']} {at} {a['severity']}: {a['rule_name']}"
+                         f" ({f.get('measure')} {f.get('value')}; {a['event_count']} events)")
+        if len(alerts) > 15:
+            lines.append(f"  ... {len(alerts) - 15} more")
+        ids = list(dict.fromkeys(e for a in alerts for e in a.get("event_ids", [])))
+        if ids:
+            lines.append(f"Events behind them: {', '.join(ids[:10])}"
+                         + (" ..." if len(ids) > 10 else ""))
+        inds = {i["ref"]: i for a in alerts for i in a.get("indicators", [])}
+        if inds:
+            lines += ["", "Evidence for these indicators (UN Framework of Analysis):"]
+            lines += [f"  {r}: {i.get('text') or ''}" for r, i in list(inds.items())[:8]]
+        opts = {o["id"]: o for a in alerts for o in a.get("options", [])}
+        if opts:
+            lines += ["", "Preventive options (resilience measures) that answer these "
+                          "risk factors:"]
+            for o in list(opts.values())[:5]:
+                lines.append(f"  - {o['name']}")
+                for sp in o.get("state_practice", [])[:1]:
+                    lines.append(f"      e.g. {', '.join(sp['states'])}: {sp['text']}")
+    lines.append("")
+    if message.get("url"):
+        lines.append(f"See it: {message['url']}")
+    lines.append(f"Acknowledge: tocsin warn situation ack {s['id']}")
+    return subject, "\n".join(lines) + "\n"
+
+
+def send_situation(subs: Subscribers, sub: Subscriber, channel: str, message: dict,
+                   message_id: str) -> str:
+    if channel == "webhook":
+        return post_signed(sub.webhook, message, delivery=message_id.strip("<>"))
+    subject, text = situation_email(message)
+    return send_message(subs.smtp, sub.email, subject, text, message_id)

@@ -115,7 +115,18 @@ class RuleFile(_Model):
     id: RuleId
     version: str | None = None
     description: str | None = None
-    rules: list[dict] = Field(min_length=1)
+    rules: list[dict] = []
+    # Settings of the warning strand beside the rules (``tocsin.warning.settings``):
+    situations: dict | None = None
+    forecast: dict | None = None
+    assessments: dict | None = None
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not self.rules and not any((self.situations, self.forecast, self.assessments)):
+            raise ValueError("give 'rules' (at least one) or settings ('situations', "
+                             "'forecast', 'assessments')")
+        return self
 
 
 def classes_for(rule: Rule) -> list[str]:
@@ -159,9 +170,10 @@ def triggers_for(rule: Rule) -> list[str]:
     return list(seen)
 
 
-def _check_refs(doc: YamlDocument, i: int, rule: Rule) -> list[Problem]:
+def _check_refs(doc: YamlDocument, i: int, rule: Rule,
+                home: Path | str | None = None) -> list[Problem]:
     """Class ids must exist in the taxonomy; indicator and trigger references in the
-    frameworks (un-foa-2014 indicators, sg-2013 triggers)."""
+    frameworks (un-foa-2014 indicators, sg-2013 triggers, or a framework of ``home``)."""
     from tocsin.events.taxonomy import load
     from tocsin.framework import load_framework, split_ref
 
@@ -178,7 +190,7 @@ def _check_refs(doc: YamlDocument, i: int, rule: Rule) -> list[Problem]:
         doc_id, _ = split_ref(ref)
         if doc_id not in frameworks:
             try:
-                frameworks[doc_id] = load_framework(doc_id)
+                frameworks[doc_id] = load_framework(doc_id, home)
             except InputError:
                 frameworks[doc_id] = None
         fw = frameworks[doc_id]
@@ -208,8 +220,18 @@ def _check_refs(doc: YamlDocument, i: int, rule: Rule) -> list[Problem]:
     return problems
 
 
-def read_rule_file(path: Path | str) -> list[Rule]:
+def read_rule_file(path: Path | str, home: Path | str | None = None) -> list[Rule]:
     """Read and validate one rule file; raise ``InputError`` listing every problem."""
+    return read_rule_file_and_settings(path, home)[0]
+
+
+def read_rule_file_and_settings(path: Path | str, home: Path | str | None = None
+                                ) -> tuple[list[Rule], dict]:
+    """The rules of one file and its settings blocks (``{"situations": SituationSettings,
+    ...}``, only those the file gives, with only the fields it sets); ``InputError``
+    listing every problem of both with its file and line."""
+    from tocsin.warning.settings import read_blocks
+
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
         raise InputError(Problem(doc.file, "expected a mapping with 'id' and 'rules'", 1))
@@ -238,11 +260,13 @@ def read_rule_file(path: Path | str) -> list[Rule]:
             problems.append(doc.problem(("rules", i, "id"),
                                         f"duplicate rule id {rule.id!r} (also rules[{first}])"))
         ids[rule.id] = i
-        problems += _check_refs(doc, i, rule)
+        problems += _check_refs(doc, i, rule, home)
         rules.append(rule)
+    blocks, more = read_blocks(doc, head)
+    problems += more
     if problems:
         raise InputError(problems)
-    return rules
+    return rules, blocks
 
 
 def _loc(where: str) -> tuple:
@@ -269,14 +293,27 @@ def rule_files(home: Path | str | None = None) -> list[Path]:
 
 def load_rules(home: Path | str | None = None, extra: list[Path] | None = None) -> list[Rule]:
     """Every active rule: shipped, then the home's, then ``extra``; later ids replace earlier."""
+    return load_rules_and_settings(home, extra)[0]
+
+
+def load_rules_and_settings(home: Path | str | None = None, extra: list[Path] | None = None):
+    """(every active rule, the settings in force: ``tocsin.warning.settings.Settings``).
+    Files are read in the order of ``load_rules``; a later file's settings replace the
+    fields it sets, the others keep the earlier files' values or the defaults."""
+    from tocsin.warning.settings import merge
+
     by_id: dict[str, Rule] = {}
     problems: list[Problem] = []
+    blocks: list[dict] = []
     for path in rule_files(home) + list(extra or []):
         try:
-            for rule in read_rule_file(path):
-                by_id[rule.id] = rule
+            rules, given = read_rule_file_and_settings(path, home)
         except InputError as exc:
             problems += exc.problems
+            continue
+        for rule in rules:
+            by_id[rule.id] = rule
+        blocks.append(given)
     if problems:
         raise InputError(problems)
-    return list(by_id.values())
+    return list(by_id.values()), merge(blocks)

@@ -41,8 +41,10 @@ def test_assign_and_comment(client, watch_world):
     assert a.assignment.assignee == watch_world.users["assessor_mmr"]
     assert a.notes.get().text == "Checking with the office."
     client.force_login(watch_world.users["assessor_mmr"])
-    body = client.get(reverse("alerts:list") + "?assigned=me").content.decode()
+    # the assignee finds it in the list of every alert (the inbox lists situations)
+    body = client.get(reverse("alerts:alerts") + "?assigned=me").content.decode()
     assert f'data-alert="{a.pk}"' in body
+    assert body.count("data-alert=") == 1
 
 
 def test_alert_page_shows_its_events(watch_admin, watch_world):
@@ -82,14 +84,14 @@ def test_use_as_evidence_links_alert_into_assessment_and_report(client, watch_wo
 
 
 def test_subscription_delivered_by_warning_notifications(client, watch_world):
-    """A site subscription gets the e-mail through tocsin.warning.notify, once."""
+    """A site subscription gets one e-mail per situation through tocsin.warning.notify,
+    once."""
     import socket
 
     from aiosmtpd.controller import Controller
     from django.conf import settings
 
     from tocsin.web.alerts.delivery import deliver_open
-    from tocsin.web.alerts.models import Delivery
 
     client.force_login(watch_world.users["viewer"])
     client.post(reverse("alerts:subscription"), {"countries": "MMR", "min_severity": "critical",
@@ -115,10 +117,19 @@ def test_subscription_delivered_by_warning_notifications(client, watch_world):
     finally:
         ctl.stop()
         (home / "subscribers.yaml").unlink()
+    from tocsin.web.alerts.models import Alert, Notice, Situation
+
     critical_mmr = [a for a in watch_world.alerts
                     if a.country == "MMR" and a.severity == "critical"]
-    assert len(first) == len(critical_mmr) and all(r["ok"] for r in first)
+    # the catch-up grouped the alerts into situations: one e-mail per situation that
+    # reached critical, not one per critical alert
+    told = {s.pk for s in Situation.objects.filter(country="MMR", severity="critical")}
+    assert told and {r["situation"] for r in first} == told and all(r["ok"] for r in first)
+    assert len(first) == len(got) < len(critical_mmr)
+    assert not Alert.objects.filter(situation__isnull=True, baseline=False).exists()
     assert again == []  # never twice
     assert all(rcpt == ["viewer@test.invalid"] for rcpt, _ in got)
-    assert Delivery.objects.filter(subscriber=f"user-{watch_world.users['viewer'].pk}").count() \
-        == len(critical_mmr)
+    assert all("Acknowledge: tocsin warn situation ack" in text for _, text in got)
+    viewer = f"user-{watch_world.users['viewer'].pk}"
+    assert Notice.objects.filter(subscriber=viewer, status="sent").values(
+        "situation").distinct().count() == len(told)

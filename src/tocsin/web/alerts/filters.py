@@ -29,3 +29,25 @@ def filtered(params, user):
     if params.get("baseline") != "1":
         qs = qs.filter(baseline=False)
     return qs.order_by("-week", "country", "rule", "id")
+
+
+def situations_filtered(params, user):
+    """Situations matching ``params`` (``status``: ``open`` (the default: not closed),
+    ``all`` or a status; ``country``; ``severity`` (at least); ``owner=me``), the latest
+    alert first."""
+    from tocsin.warning import situations as core
+    from tocsin.web.alerts.models import Situation
+
+    qs = Situation.objects.all().select_related("owner")
+    status = params.get("status", "open")
+    if status == "open":
+        qs = qs.filter(status__in=core.OPEN)
+    elif status in core.STATUSES:
+        qs = qs.filter(status=status)
+    if params.get("country"):
+        qs = qs.filter(country=params["country"].strip().upper()[:3])
+    if params.get("severity") in SEVERITIES:
+        qs = qs.filter(severity__in=SEVERITIES[SEVERITIES.index(params["severity"]):])
+    if params.get("owner") == "me" and user.is_authenticated:
+        qs = qs.filter(owner=user)
+    return qs.order_by("-last_week", "country", "unit", "-id")

@@ -23,6 +23,18 @@ class SiteAlerts:
 
         return [as_dict(r) for r in self._store().query(ids=ids)]
 
+    def group(self, settings, clock, notify: bool = True) -> dict:
+        self._store()
+        from tocsin.web.alerts.grouping import group
+
+        return group(settings, clock, notify).as_dict()
+
+    def watch_points(self) -> list:
+        self._store()
+        from tocsin.web.alerts.strands import watch_points
+
+        return watch_points()
+
     def notify(self, alerts: list[dict], subscribers) -> list[dict]:
         self._store()
         from tocsin.web.alerts.delivery import deliver_new

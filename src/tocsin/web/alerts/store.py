@@ -19,7 +19,7 @@ from django.utils import timezone
 from tocsin.errors import InputError, Problem
 from tocsin.warning import lifecycle
 from tocsin.warning.run import Stored
-from tocsin.web.alerts.models import Alert, AlertChange, Delivery
+from tocsin.web.alerts.models import Alert, AlertChange, Delivery, Situation, SituationChange
 from tocsin.web.audit.context import acting, current
 from tocsin.web.audit.log import record
 
@@ -90,6 +90,10 @@ def transition(alert_id: int, to: str, reason: str = "", name: str | None = None
         row.updated_at = timezone.now()
         row.save()
         record("status", row, before, _snapshot(row), object_type="alert")
+        if row.situation_id:
+            from tocsin.web.alerts.grouping import refresh_severity
+
+            refresh_severity(row.situation_id)
     return row
 
 
@@ -152,3 +156,102 @@ def finish(alert_id: int, subscriber: str, channel: str, ok: bool, detail: str =
                                       channel=channel,
                                       defaults={"ok": ok, "detail": detail,
                                                 "at": timezone.now()})
+
+
+# --- situations ------------------------------------------------------------------------------
+
+
+def situation_dict(row, alerts: int | None = None) -> dict:
+    """The stable JSON form of a situation (docs/early-warning.md)."""
+    return {
+        "id": row.pk, "key": row.key, "country": row.country, "unit": row.unit,
+        "status": row.status, "severity": row.severity, "opened_week": row.opened_week.isoformat(),
+        "last_week": row.last_week.isoformat(),
+        "closed_week": row.closed_week.isoformat() if row.closed_week else None,
+        "reason": row.reason, "owner": row.owner.get_username() if row.owner_id else None,
+        "alerts": alerts if alerts is not None else row.alerts.count(),
+        "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def find_situation(situation_id: int):
+    row = Situation.objects.filter(pk=situation_id).first()
+    if row is None:
+        raise InputError(Problem(f"situation {situation_id}",
+                                 "no such situation (see `tocsin warn situations`)"))
+    return row
+
+
+def query_situations(country: str | None = None, statuses: list[str] | None = None,
+                     limit: int | None = None) -> list:
+    qs = Situation.objects.all().select_related("owner")
+    if country:
+        qs = qs.filter(country=country.upper())
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    qs = qs.order_by("-last_week", "country", "unit", "id")
+    return list(qs[:limit] if limit else qs)
+
+
+def transition_situation(situation_id: int, to: str, reason: str = "",
+                         name: str | None = None):
+    """A person moves a situation to ``to`` (acknowledged, escalated, closed with a
+    reason); ``InputError`` if there is no such situation or the move is not allowed. A
+    closing by a person is notified like one for quiet."""
+    from tocsin.warning import situations as core
+
+    user, address, actor = current()
+    name = name or (actor if actor != "system" else command_line_actor())
+    with transaction.atomic(), acting(user, address=address, name=name):
+        row = Situation.objects.select_for_update().filter(pk=situation_id).first()
+        if row is None:
+            raise InputError(Problem(f"situation {situation_id}",
+                                     "no such situation (see `tocsin warn situations`)"))
+        core.check_move(situation_id, row.status, to, reason)
+        from tocsin.web.alerts.grouping import snapshot
+
+        before = snapshot(row)
+        SituationChange.objects.create(situation=row, kind="status", actor_name=name,
+                                       from_status=row.status, to_status=to, reason=reason,
+                                       to_severity=row.severity)
+        if to == "closed":
+            week = row.last_week
+            try:
+                with transaction.atomic():
+                    SituationChange.objects.create(
+                        situation=row, kind="closed", week=max(week, _monday()),
+                        actor_name=name, from_status=row.status, to_status="closed",
+                        from_severity=row.severity, to_severity=row.severity,
+                        reason=reason, notify=True)
+            except IntegrityError:
+                pass
+            row.closed_week = max(week, _monday())
+            row.closed_by_person = True
+            row.reason = reason
+        row.status = to
+        row.updated_at = timezone.now()
+        row.save()
+        record("status", row, before, snapshot(row), object_type="situation")
+    return row
+
+
+def _monday():
+    today = timezone.now().date()
+    from datetime import timedelta
+
+    return today - timedelta(days=today.weekday())
+
+
+def set_owner(situation_id: int, user, by_name: str):
+    from tocsin.web.alerts.grouping import snapshot
+
+    with transaction.atomic():
+        row = Situation.objects.select_for_update().get(pk=situation_id)
+        before = snapshot(row)
+        row.owner = user
+        row.updated_at = timezone.now()
+        row.save()
+        SituationChange.objects.create(situation=row, kind="owner", actor_name=by_name,
+                                       reason=user.get_username() if user else "")
+        record("owner", row, before, snapshot(row), object_type="situation")
+    return row

@@ -1,6 +1,8 @@
-"""The inbox: alerts filtered by status, country, severity, rule, assignee; and one
-alert with its figures, its events, its history, its comments and what may be done
-with it. Any signed-in user reads them (alerts come from public data)."""
+"""The inbox: situations (alerts grouped into episodes per place) filtered by status,
+country, severity and owner, with the silences in force; every alert, filtered by
+status, country, severity, rule, assignee; and one alert with its figures, its events,
+its situation, its history, its comments and what may be done with it. Any signed-in
+user reads them (alerts come from public data)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,16 @@ from django.views.decorators.http import require_GET
 from tocsin.warning.lifecycle import MOVES
 from tocsin.web import policy
 from tocsin.web.alerts import services
-from tocsin.web.alerts.filters import filtered
-from tocsin.web.alerts.models import SEVERITIES, STATUSES, Alert, Assignment, EvidenceLink
+from tocsin.web.alerts.filters import filtered, situations_filtered
+from tocsin.web.alerts.models import (
+    SEVERITIES,
+    SITUATION_STATUSES,
+    STATUSES,
+    Alert,
+    Assignment,
+    EvidenceLink,
+    Silence,
+)
 from tocsin.web.countries import data
 
 # The buttons of the moves a person makes (verbs; the statuses' names are nouns).
@@ -25,11 +35,33 @@ ACTIONS = {"acknowledged": gettext_lazy("Acknowledge"), "escalated": gettext_laz
 @login_required
 @require_GET
 def inbox(request):
+    """The situations: what asks for attention, one row per episode."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    qs = situations_filtered(request.GET, request.user).annotate(
+        n_alerts=Count("alerts"), n_inhibited=Count("alerts", filter=Q(alerts__inhibited=True)))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    now = timezone.now()
+    return render(request, "alerts/list.html", {
+        "page": page, "statuses": SITUATION_STATUSES, "severities": SEVERITIES,
+        "f": request.GET, "query": params.urlencode(),
+        "silences": Silence.objects.filter(starts_at__lte=now, ends_at__gt=now),
+        "ungrouped": Alert.objects.filter(situation__isnull=True, baseline=False).count(),
+    })
+
+
+@login_required
+@require_GET
+def alerts(request):
+    """Every alert, one row each (the inbox before situations; the API's list)."""
     qs = filtered(request.GET, request.user)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "alerts/list.html", {
+    return render(request, "alerts/alerts.html", {
         "page": page, "statuses": STATUSES, "severities": SEVERITIES, "f": request.GET,
         "query": params.urlencode(),
         "rules": sorted(set(Alert.objects.values_list("rule", flat=True))),
@@ -57,4 +89,5 @@ def detail(request, pk):
         "users": policy.alert_assignees(alert) if may_act else [],
         "targets": targets, "links": links,
         "indicators": services.indicator_choices(alert, targets),
+        "situation": alert.situation,
     })
