@@ -171,6 +171,9 @@ def test_every_synopsis_names_real_commands_and_options():
             area, command, rest = m.group(1), m.group(2), m.group(3)
             words = (area,) if area in ("serve", "demo", "manage") else (area, command or "")
             words = tuple(w for w in words if w)
+            sub = re.match(r"\s*([a-z][a-z_-]*)\b(?!-)", rest)  # a group's command
+            if sub and len(words) == 2 and _help((*words, sub.group(1))):
+                words, rest = (*words, sub.group(1)), rest[sub.end():]
             if "|" in (command or ""):
                 continue
             if area == "manage":
