@@ -74,3 +74,16 @@ def _site_database_given_back():
         connections["default"] = conn
         connections.settings["default"] = conf
         settings.HOME, settings.MEDIA_ROOT = home, media
+
+
+@pytest.fixture(scope="module")
+def site_database_unblocked(django_db_blocker):
+    """For tests that set the site up for homes of their own, each with its own SQLite
+    file (tests/warning, tests/monitor): pytest-django, when the web tests are collected
+    too, blocks database access outside its ``db`` fixture; this unblocks it.
+    ``_site_database_given_back`` puts the session's database back after each test."""
+    if django_db_blocker is None:  # pytest-django is not managing Django in this run
+        yield
+        return
+    with django_db_blocker.unblock():
+        yield

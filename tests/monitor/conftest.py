@@ -4,7 +4,6 @@ the same code as the command line (as in tests/warning)."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -13,33 +12,8 @@ from tests.monitor import upstream as up
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _alerts_database(django_db_blocker):
-    """As tests/warning/conftest.py: each home's own SQLite file, unblocked."""
-    saved = None
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            from django.db import connections
-
-            saved = copy.deepcopy(connections["default"].settings_dict)
-            saved_home = (settings.HOME, settings.MEDIA_ROOT)
-    except Exception:
-        saved = None
-    if django_db_blocker is None:
-        yield
-        return
-    with django_db_blocker.unblock():
-        yield
-        if saved is not None:
-            from django.conf import settings as django_settings
-            from django.db import connections
-
-            conn = connections["default"]
-            conn.close()
-            conn.settings_dict.clear()
-            conn.settings_dict.update(saved)
-            django_settings.HOME, django_settings.MEDIA_ROOT = saved_home
+def _alerts_database(site_database_unblocked):
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,15 +1,12 @@
 """Warning tests: real samples ingested once per module; the alert database of each
 home reached through the same code as the command line.
 
-When the web tests are collected in the same run, pytest-django has configured
-Django and blocks database access outside its ``db`` fixture; ``tocsin.web.setup``
-points Django at each test home's own SQLite file instead, so access is unblocked
-here and the default database settings are put back afterwards.
+Each home's site database is its own SQLite file (``site_database_unblocked`` in
+tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -21,32 +18,8 @@ GED_MYANMAR = EVENTS / "ucdp_ged" / "ged_myanmar_1989-2023.csv.gz"
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _alerts_database(django_db_blocker):
-    saved = None
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            from django.db import connections
-
-            saved = copy.deepcopy(connections["default"].settings_dict)
-            saved_home = (settings.HOME, settings.MEDIA_ROOT)
-    except Exception:
-        saved = None
-    if django_db_blocker is None:  # pytest-django is not managing Django in this run
-        yield
-        return
-    with django_db_blocker.unblock():
-        yield
-        if saved is not None:
-            from django.conf import settings as django_settings
-            from django.db import connections
-
-            conn = connections["default"]
-            conn.close()
-            conn.settings_dict.clear()
-            conn.settings_dict.update(saved)
-            django_settings.HOME, django_settings.MEDIA_ROOT = saved_home
+def _alerts_database(site_database_unblocked):
+    yield
 
 
 def need(path: Path) -> Path:
