@@ -70,7 +70,8 @@ def test_watch_list_country_page_alert_to_evidence(live_server, browser, watch_w
     focal = Session(browser, base, "focal_mmr")
     pg = focal.page
     pg.goto(f"{base}/inbox/?country=MMR")
-    focal.shot("03-inbox")
+    focal.shot("03-inbox")  # the inbox lists situations; each alert is on the alerts list
+    pg.goto(f"{base}/inbox/alerts/?country=MMR&rule={alert.rule}")
     pg.click(f"tr[data-alert='{alert.pk}'] a >> nth=0")
     expect(pg.locator("#events")).to_contain_text(alert.event_ids[0])
     pg.fill("#act-acknowledged input[name=reason]", "Seen; checking with the field office")
