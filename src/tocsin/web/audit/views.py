@@ -38,6 +38,9 @@ def _filtered(request):
         raise PermissionDenied
     q = AuditEvent.objects.all()
     g = request.GET
+    if any("\x00" in v for v in g.values()):
+        # No stored text holds a NUL byte, and PostgreSQL refuses one in a query.
+        return q.none()
     for field in ("action", "object_type", "country"):
         value = g.get(field, "").strip()
         if value:
